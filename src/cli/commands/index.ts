@@ -1,0 +1,19 @@
+import type { Io } from '../io.js';
+
+export interface Command {
+  run(args: string[], io: Io): Promise<number>;
+}
+
+/** Commands load lazily so `switchyard contract` does not load what `switchyard up` needs. */
+export const commands = {
+  contract: {
+    summary: 'export | diff | release | check a contract',
+    load: () => import('./contract.js') as Promise<Command>,
+  },
+  up: {
+    summary: 'run the reference system (or a manifest) on this machine',
+    load: () => import('./up.js') as Promise<Command>,
+  },
+} satisfies Record<string, { summary: string; load: () => Promise<Command> }>;
+
+export type CommandName = keyof typeof commands;

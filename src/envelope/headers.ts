@@ -1,0 +1,58 @@
+import type { Envelope } from './envelope.js';
+
+/**
+ * Envelope attributes as transport headers (CloudEvents binary mode, `ce-` prefix). The deadline
+ * crosses processes as the time remaining, because the two clocks need not agree.
+ */
+export type Headers = Record<string, string>;
+
+const stringAttributes = [
+  'id',
+  'source',
+  'type',
+  'time',
+  'subject',
+  'correlationid',
+  'causationid',
+  'replyto',
+  'partitionkey',
+  'traceparent',
+  'tracestate',
+] as const;
+
+export const timeoutHeader = 'ce-timeout';
+
+export function toHeaders(envelope: Omit<Envelope, 'data'>, now = Date.now()): Headers {
+  const headers: Headers = { 'ce-specversion': '1.0' };
+  for (const key of stringAttributes) {
+    const value = envelope[key];
+    if (value !== undefined) headers[`ce-${key}`] = value;
+  }
+  if (envelope.deadline !== undefined) headers[timeoutHeader] = String(Math.max(0, envelope.deadline - now));
+  if (envelope.attempt !== undefined) headers['ce-attempt'] = String(envelope.attempt);
+  headers['content-type'] = envelope.datacontenttype;
+  return headers;
+}
+
+/** Reads what `toHeaders` wrote; missing required attributes are left to the caller to fill. */
+export function fromHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): Partial<Omit<Envelope, 'data'>> {
+  const get = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const out: Partial<Omit<Envelope, 'data'>> = {};
+  for (const key of stringAttributes) {
+    const value = get(`ce-${key}`);
+    if (value !== undefined) (out as Record<string, string>)[key] = value;
+  }
+  const timeout = Number(get(timeoutHeader));
+  if (get(timeoutHeader) !== undefined && Number.isFinite(timeout)) out.deadline = now + Math.max(0, timeout);
+  const attempt = Number(get('ce-attempt'));
+  if (Number.isInteger(attempt) && attempt > 0) out.attempt = attempt;
+  const type = get('content-type');
+  if (type !== undefined) out.datacontenttype = type;
+  return out;
+}

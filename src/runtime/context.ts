@@ -1,0 +1,130 @@
+import { SwitchyardError } from '../errors/index.js';
+import type { AnyContract } from '../contract/index.js';
+import { childTrace, newId, type TraceContext } from '../envelope/index.js';
+import type { Client } from './types.js';
+
+/** Where a context gets clients from (the host that runs the handler). */
+export interface ClientSource {
+  client<C extends AnyContract>(contract: C, options: { parent: Context }): Client<C>;
+}
+
+/** What a new context takes from its parent and from the call that creates it. */
+export interface ContextInit {
+  parent?: Context;
+  id?: string;
+  correlationId?: string;
+  causationId?: string;
+  trace?: TraceContext;
+  /** Absolute epoch ms. A child never outlives its parent: the earlier of the two wins. */
+  deadline?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  attempt?: number;
+  /** Free-form metadata (e.g. the caller's identity set by a gateway). Inherited by children. */
+  metadata?: Readonly<Record<string, string>>;
+  clients?: ClientSource;
+}
+
+/**
+ * The context of one call or message: ids, trace, deadline and cancellation. Handlers receive one;
+ * calls and messages they make inherit it. Ids, trace and the abort signal are created on first use,
+ * so a call that never reads them pays nothing for them.
+ */
+export class Context {
+  readonly deadline: number | undefined;
+  readonly attempt: number;
+  readonly causationId: string | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly #parent: Context | undefined;
+  #id: string | undefined;
+  #correlationId: string | undefined;
+  #trace: TraceContext | undefined;
+  #signal: AbortSignal | undefined;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #clients: ClientSource | undefined;
+  #clientCache: Map<AnyContract, unknown> | undefined;
+
+  constructor(init: ContextInit = {}) {
+    const parent = init.parent;
+    this.#parent = parent;
+    this.#id = init.id;
+    this.#correlationId = init.correlationId ?? parent?.correlationId;
+    this.causationId = init.causationId ?? parent?.id;
+    this.#trace = init.trace;
+    this.attempt = init.attempt ?? 1;
+    this.metadata = init.metadata ?? parent?.metadata ?? {};
+    const own = init.timeoutMs === undefined ? init.deadline : Math.min(init.deadline ?? Infinity, Date.now() + init.timeoutMs);
+    this.deadline = earliest(own, parent?.deadline);
+    this.#callerSignal = init.signal;
+    this.#clients = init.clients ?? (parent ? parent.#clients : undefined);
+  }
+
+  /** A client whose calls inherit this context's deadline, correlation id and trace. */
+  client<C extends AnyContract>(contract: C): Client<C> {
+    if (!this.#clients) throw new Error('this context is not attached to a host');
+    this.#clientCache ??= new Map();
+    let client = this.#clientCache.get(contract) as Client<C> | undefined;
+    if (!client) {
+      client = this.#clients.client(contract, { parent: this });
+      this.#clientCache.set(contract, client);
+    }
+    return client;
+  }
+
+  get id(): string {
+    return (this.#id ??= newId());
+  }
+
+  /** Shared by every call and message that one external request causes. */
+  get correlationId(): string {
+    return (this.#correlationId ??= this.#parent ? this.#parent.correlationId : this.id);
+  }
+
+  get trace(): TraceContext {
+    return (this.#trace ??= childTrace(this.#parent?.trace));
+  }
+
+  /** Milliseconds left before the deadline; Infinity without one. */
+  remainingMs(now = Date.now()): number {
+    return this.deadline === undefined ? Infinity : this.deadline - now;
+  }
+
+  get expired(): boolean {
+    return this.remainingMs() <= 0;
+  }
+
+  /** Aborts when the deadline passes, the caller aborts, or the parent is aborted. */
+  get signal(): AbortSignal {
+    if (this.#signal) return this.#signal;
+    const signals: AbortSignal[] = [];
+    if (this.#callerSignal) signals.push(this.#callerSignal);
+    if (this.#parent) signals.push(this.#parent.signal);
+    if (this.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, this.remainingMs())));
+    this.#signal = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    return this.#signal;
+  }
+
+  /** Throws DEADLINE_EXCEEDED (or CANCELLED) if this context may no longer do work. */
+  throwIfDone(): void {
+    if (this.#callerSignal?.aborted || this.#parent?.signalAborted()) throw new SwitchyardError('CANCELLED', 'The caller cancelled');
+    if (this.expired) throw deadlineExceeded();
+  }
+
+  signalAborted(): boolean {
+    return Boolean(this.#signal?.aborted || this.#callerSignal?.aborted || this.#parent?.signalAborted());
+  }
+
+  child(init: Omit<ContextInit, 'parent'> = {}): Context {
+    return new Context({ ...init, parent: this });
+  }
+}
+
+export function deadlineExceeded(): SwitchyardError {
+  return new SwitchyardError('DEADLINE_EXCEEDED', 'The deadline expired before the call completed');
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}

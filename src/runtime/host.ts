@@ -1,0 +1,112 @@
+import type { AnyContract } from '../contract/index.js';
+import { SwitchyardError } from '../errors/index.js';
+import { compose, type Call, type Interceptor, type Next } from './call.js';
+import { createClient, type ClientOptions } from './client.js';
+import type { Transport, TransportResolver } from './transport.js';
+import type { Client, Handler, Implementation } from './types.js';
+import { validateInbound } from './validation.js';
+
+export interface HostOptions {
+  /** This process's name, used as the CloudEvents `source` of what it sends. */
+  name?: string;
+  /** Validate inputs and outputs at every boundary (default true). */
+  validate?: boolean;
+  /** Client-side middleware for every call this host makes, outermost first. */
+  interceptors?: readonly Interceptor[];
+  /** Server-side middleware around every handler this host runs, outermost first. */
+  serverInterceptors?: readonly Interceptor[];
+  /** How to reach services this host does not implement. */
+  transports?: TransportResolver;
+}
+
+export interface Host {
+  readonly name: string;
+  implement<C extends AnyContract>(contract: C, implementation: Implementation<C>): void;
+  client<C extends AnyContract>(contract: C, options?: ClientOptions): Client<C>;
+  /** Runs an inbound call through the server middleware to the handler; what transports call. */
+  dispatch(call: Call): Promise<unknown>;
+  /** The contracts implemented here. */
+  services(): AnyContract[];
+  close(): Promise<void>;
+}
+
+interface Served {
+  contract: AnyContract;
+  handlers: Record<string, Handler<unknown, unknown>>;
+}
+
+/** Service identity: name and major version, so v1 and v2 of a contract can be served side by side. */
+export function serviceKey(contract: AnyContract): string {
+  return `${contract.name}@v${contract.major}`;
+}
+
+/**
+ * A host runs services and makes calls. A call to a service implemented in the same host is a plain
+ * function call (no serialization); any other goes through a transport. Service and client code are
+ * the same either way.
+ */
+export function createHost(options: HostOptions = {}): Host {
+  const validate = options.validate ?? true;
+  const served = new Map<string, Served>();
+  const transports = new Set<Transport>();
+
+  const toHandler: Next = (call) => {
+    const handler = served.get(serviceKey(call.contract))?.handlers[call.operation];
+    if (!handler)
+      return Promise.reject(new SwitchyardError('UNIMPLEMENTED', `${serviceKey(call.contract)} has no operation ${call.operation}`));
+    try {
+      return Promise.resolve(handler(call.input, call.ctx)).catch(asServiceError);
+    } catch (error) {
+      return Promise.reject(asServiceError(error));
+    }
+  };
+  const dispatch = compose([...(validate ? [validateInbound] : []), ...(options.serverInterceptors ?? [])], toHandler);
+
+  const local: Transport = { name: 'in-process', remote: false, call: dispatch };
+
+  const host: Host = {
+    name: options.name ?? 'switchyard',
+    implement(contract, implementation) {
+      const key = serviceKey(contract);
+      if (served.has(key)) throw new Error(`${key} is already implemented in this host`);
+      const handlers: Record<string, Handler<unknown, unknown>> = {};
+      for (const operation of Object.keys(contract.operations)) {
+        const handler = (implementation as Record<string, unknown>)[operation];
+        if (typeof handler !== 'function') throw new Error(`${key}: no handler for operation ${operation}`);
+        handlers[operation] = handler.bind(implementation) as Handler<unknown, unknown>;
+      }
+      served.set(key, { contract, handlers });
+    },
+    client(contract, clientOptions = {}) {
+      return createClient(contract, {
+        ...clientOptions,
+        host,
+        validate: clientOptions.validate ?? validate,
+        interceptors: [...(options.interceptors ?? []), ...(clientOptions.interceptors ?? [])],
+        resolve: () => resolveTransport(contract),
+      });
+    },
+    dispatch,
+    services: () => [...served.values()].map((s) => s.contract),
+    async close() {
+      await Promise.all([...transports].map((t) => t.close?.()));
+      transports.clear();
+    },
+  };
+
+  function resolveTransport(contract: AnyContract): Transport {
+    if (served.has(serviceKey(contract))) return local;
+    const transport = options.transports?.(contract);
+    if (!transport) throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`);
+    transports.add(transport);
+    return transport;
+  }
+
+  return host;
+}
+
+/** Errors leave a service as SwitchyardErrors; anything else becomes INTERNAL, its message kept private. */
+function asServiceError(error: unknown): never {
+  throw SwitchyardError.from(error);
+}
+

@@ -1,0 +1,8 @@
+export { createHost, serviceKey, type Host, type HostOptions } from './host.js';
+export { Context, deadlineExceeded, type ContextInit } from './context.js';
+export { compose, type Call, type Interceptor, type Next } from './call.js';
+export { enforceDeadline } from './deadline.js';
+export { validateInbound, validateOutbound, checkInput } from './validation.js';
+export type { Transport, TransportResolver } from './transport.js';
+export type { ClientOptions } from './client.js';
+export type { CallOptions, Client, Handler, Implementation } from './types.js';
