@@ -2,6 +2,9 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import type { Violation } from '../errors/index.js';
+import { registerFormats } from './formats.js';
+
+registerFormats();
 
 /** A schema compiled once. `check` is the hot path; `violations` explains a failure. */
 export interface Validator<T = unknown> {
