@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { childTrace, createEnvelope, fromHeaders, parseTraceparent, toHeaders } from './index.js';
+
+describe('envelope', () => {
+  it('carries the CloudEvents 1.0 required attributes with a UUIDv7 id', () => {
+    const e = createEnvelope({ source: 'orders', type: 'orders.orderCreated', data: { orderId: 'o' } });
+    assert.equal(e.specversion, '1.0');
+    assert.match(e.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.ok(!Number.isNaN(Date.parse(e.time)));
+    assert.equal(e.datacontenttype, 'application/json');
+    assert.ok(!('correlationid' in e), 'absent optional attributes are not set');
+  });
+
+  it('sorts ids by creation time', () => {
+    const ids = Array.from({ length: 50 }, () => createEnvelope({ source: 's', type: 't', data: null }).id);
+    assert.deepEqual([...ids].sort(), ids);
+  });
+
+  it('sends the deadline as remaining time and restores it against the receiver clock', () => {
+    const sent = createEnvelope({ source: 's', type: 't', data: 1, deadline: 10_000, correlationid: 'c', attempt: 2 });
+    const headers = toHeaders(sent, 9_250);
+    assert.equal(headers['ce-timeout'], '750');
+    // The receiver's clock is 5 s ahead: the deadline moves with it, the remaining time does not.
+    const received = fromHeaders(headers, 14_300);
+    assert.equal(received.deadline, 15_050);
+    assert.equal(received.correlationid, 'c');
+    assert.equal(received.attempt, 2);
+    assert.equal(received.id, sent.id);
+  });
+
+  it('never sends a negative remaining time', () => {
+    const headers = toHeaders(createEnvelope({ source: 's', type: 't', data: 1, deadline: 100 }), 200);
+    assert.equal(headers['ce-timeout'], '0');
+  });
+
+  it('continues a W3C trace with a new span and keeps tracestate', () => {
+    const root = childTrace();
+    const parsed = parseTraceparent(root.traceparent);
+    assert.ok(parsed);
+    const child = childTrace({ traceparent: root.traceparent, tracestate: 'vendor=1' });
+    const c = parseTraceparent(child.traceparent)!;
+    assert.equal(c.traceId, parsed.traceId);
+    assert.notEqual(c.spanId, parsed.spanId);
+    assert.equal(child.tracestate, 'vendor=1');
+    assert.equal(parseTraceparent('00-00000000000000000000000000000000-0000000000000000-01'), undefined);
+    assert.equal(parseTraceparent('garbage'), undefined);
+  });
+});
