@@ -30,7 +30,11 @@ describe('shop, in-process', () => {
 
   it('rejects an order over the consumer limit with the reason', async () => {
     const client = await shop();
-    const order = await client.createOrder({ consumerId: 'c-bob', restaurantId: 'r', items: [{ ...item, quantity: 10 }] });
+    const order = await client.createOrder({
+      consumerId: 'c-bob',
+      restaurantId: 'r',
+      items: [{ ...item, quantity: 10 }],
+    });
     assert.equal(order.state, 'REJECTED');
     assert.match(order.rejectionReason ?? '', /limit/);
   });
@@ -46,7 +50,11 @@ describe('shop, in-process', () => {
 
 describe('switchyard up (the main job)', () => {
   const cli = (args: string[]) =>
-    spawn(process.execPath, ['bin/switchyard.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    spawn(process.execPath, ['bin/switchyard.js', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
 
   it('runs the shop once and exits 0', async () => {
     const child = cli(['up', 'examples/shop/switchyard.yaml', '--once']);

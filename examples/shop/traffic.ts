@@ -4,10 +4,26 @@ import type { TrafficEnv } from 'switchyard/cli';
 import { OrdersContract } from './contracts/orders.js';
 
 const requests = [
-  { consumerId: 'c-alice', restaurantId: 'r-ajanta', items: [{ menuItemId: 'chicken-vindaloo', quantity: 2, unitPrice: 1250 }] },
-  { consumerId: 'c-bob', restaurantId: 'r-ajanta', items: [{ menuItemId: 'samosa', quantity: 10, unitPrice: 450 }] },
-  { consumerId: 'c-carol', restaurantId: 'r-ajanta', items: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }] },
-  { consumerId: 'c-nobody', restaurantId: 'r-ajanta', items: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }] },
+  {
+    consumerId: 'c-alice',
+    restaurantId: 'r-ajanta',
+    items: [{ menuItemId: 'chicken-vindaloo', quantity: 2, unitPrice: 1250 }],
+  },
+  {
+    consumerId: 'c-bob',
+    restaurantId: 'r-ajanta',
+    items: [{ menuItemId: 'samosa', quantity: 10, unitPrice: 450 }],
+  },
+  {
+    consumerId: 'c-carol',
+    restaurantId: 'r-ajanta',
+    items: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }],
+  },
+  {
+    consumerId: 'c-nobody',
+    restaurantId: 'r-ajanta',
+    items: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }],
+  },
 ];
 
 /** Sample traffic: places a few orders and shows how each one ended. */

@@ -50,7 +50,9 @@ describe('contract definition', () => {
         contract({
           name: 'p',
           version: '1.0.0',
-          operations: { get: operation({ input: In, output: Out, http: { method: 'GET', path: '/things/:thingId' } }) },
+          operations: {
+            get: operation({ input: In, output: Out, http: { method: 'GET', path: '/things/:thingId' } }),
+          },
         }),
       /operation get: path parameter :thingId is not a property of the input schema/,
     );
@@ -79,7 +81,11 @@ describe('contract definition', () => {
           version: '1.0.0',
           operations: {
             a: operation({ input: In, output: Out, http: { method: 'GET', path: '/x/:id' } }),
-            b: operation({ input: Type.Object({ key: Type.String() }), output: Out, http: { method: 'GET', path: '/x/:key' } }),
+            b: operation({
+              input: Type.Object({ key: Type.String() }),
+              output: Out,
+              http: { method: 'GET', path: '/x/:key' },
+            }),
           },
         }),
       /clashes with operation a/,
@@ -93,7 +99,10 @@ describe('contract definition', () => {
           name: 'u',
           version: '1.0.0',
           operations: {
-            op: operation({ input: Type.Object({ value: Type.Union([Type.String(), Type.Number()]) }), output: Out }),
+            op: operation({
+              input: Type.Object({ value: Type.Union([Type.String(), Type.Number()]) }),
+              output: Out,
+            }),
           },
         }),
       /operation op: input.value: protobuf cannot carry unions/,
@@ -112,7 +121,12 @@ describe('contract definition', () => {
         contract({
           name: 'u',
           version: '1.0.0',
-          operations: { op: operation({ input: Type.Object({ grid: Type.Array(Type.Array(Type.Number())) }), output: Out }) },
+          operations: {
+            op: operation({
+              input: Type.Object({ grid: Type.Array(Type.Array(Type.Number())) }),
+              output: Out,
+            }),
+          },
         }),
       /arrays of arrays/,
     );
@@ -120,7 +134,12 @@ describe('contract definition', () => {
 
   it('rejects non-object inputs and unknown error codes', () => {
     rejects(
-      () => contract({ name: 'o', version: '1.0.0', operations: { op: operation({ input: Type.String() as never, output: Out }) } }),
+      () =>
+        contract({
+          name: 'o',
+          version: '1.0.0',
+          operations: { op: operation({ input: Type.String() as never, output: Out }) },
+        }),
       /input must be a Type.Object/,
     );
     rejects(
@@ -140,7 +159,9 @@ describe('contract definition', () => {
         contract({
           name: 'k',
           version: '1.0.0',
-          events: { e: event({ payload: Type.Object({ id: Type.Optional(Type.String()) }), partitionKey: 'id' }) },
+          events: {
+            e: event({ payload: Type.Object({ id: Type.Optional(Type.String()) }), partitionKey: 'id' }),
+          },
         }),
       /partition key id must be a required payload property/,
     );
@@ -154,15 +175,21 @@ describe('contract definition', () => {
       /deprecated.since "soon" is not a date/,
     );
     rejects(
-      () => contract({ name: 'k', version: '1.0.0', deprecated: { since: '2026-05-01', sunset: '2026-01-01' } }),
+      () =>
+        contract({ name: 'k', version: '1.0.0', deprecated: { since: '2026-05-01', sunset: '2026-01-01' } }),
       /sunset is before/,
     );
   });
 
   it('compiles a validator once per schema and validates standard formats', () => {
-    const schema = Type.Object({ at: Type.String({ format: 'date-time' }), id: Type.String({ format: 'uuid' }) });
+    const schema = Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      id: Type.String({ format: 'uuid' }),
+    });
     assert.equal(validator(schema), validator(schema));
-    assert.ok(validator(schema).check({ at: '2026-11-23T10:00:00Z', id: '0192c4a4-7b1e-7cc3-8f00-2a4f4b5e6d7c' }));
+    assert.ok(
+      validator(schema).check({ at: '2026-11-23T10:00:00Z', id: '0192c4a4-7b1e-7cc3-8f00-2a4f4b5e6d7c' }),
+    );
     const violations = validator(schema).violations({ at: 'yesterday', id: 'x' });
     assert.deepEqual(
       violations.map((v) => [v.path, v.rule]),
@@ -170,6 +197,20 @@ describe('contract definition', () => {
         ['/at', 'format'],
         ['/id', 'format'],
       ],
+    );
+  });
+});
+
+describe('contract definition, property names', () => {
+  it('rejects property names every JavaScript object inherits', () => {
+    rejects(
+      () =>
+        contract({
+          name: 'n',
+          version: '1.0.0',
+          events: { e: event({ payload: Type.Object({ constructor: Type.String() }) }) },
+        }),
+      /payload.constructor: the name constructor is reserved/,
     );
   });
 });

@@ -2,6 +2,7 @@ import { Kind, type TObject, type TSchema } from '@sinclair/typebox';
 import { isCode, type Code } from '../errors/index.js';
 import { ContractDefinitionError } from './definition-error.js';
 import { checkProtoCompatible } from './proto-compat.js';
+import { protoMessages } from './proto-numbering.js';
 import type {
   CommandDef,
   Commands,
@@ -30,7 +31,9 @@ export interface OperationOptions<I extends TObject, O extends TObject> {
   deprecated?: Deprecation;
 }
 
-export function operation<I extends TObject, O extends TObject>(options: OperationOptions<I, O>): OperationDef<I, O> {
+export function operation<I extends TObject, O extends TObject>(
+  options: OperationOptions<I, O>,
+): OperationDef<I, O> {
   return {
     kind: 'operation',
     input: options.input,
@@ -119,9 +122,11 @@ export function contract<
   const events = (options.events ?? {}) as Evts;
   const seen = new Map<string, string>();
   const claim = (kind: string, key: string) => {
-    if (!nameRule.test(key)) throw new ContractDefinitionError(`${where} ${kind} ${key}`, 'names are camelCase');
+    if (!nameRule.test(key))
+      throw new ContractDefinitionError(`${where} ${kind} ${key}`, 'names are camelCase');
     const previous = seen.get(key);
-    if (previous) throw new ContractDefinitionError(`${where} ${kind} ${key}`, `duplicates the ${previous} of that name`);
+    if (previous)
+      throw new ContractDefinitionError(`${where} ${kind} ${key}`, `duplicates the ${previous} of that name`);
     seen.set(key, kind);
   };
 
@@ -136,7 +141,11 @@ export function contract<
     checkHttp(at, http, op.input);
     const route = `${http.method} ${http.path.replace(/:[^/]+/g, ':')}`;
     const clash = routes.get(route);
-    if (clash) throw new ContractDefinitionError(at, `HTTP route ${http.method} ${http.path} clashes with operation ${clash}`);
+    if (clash)
+      throw new ContractDefinitionError(
+        at,
+        `HTTP route ${http.method} ${http.path} clashes with operation ${clash}`,
+      );
     routes.set(route, key);
     for (const code of op.errors)
       if (!isCode(code)) throw new ContractDefinitionError(at, `unknown error code ${JSON.stringify(code)}`);
@@ -163,7 +172,7 @@ export function contract<
   }
 
   const major = Number(match[1]);
-  return Object.freeze({
+  const defined: Contract<Ops, Cmds, Evts> = Object.freeze({
     kind: 'contract',
     name,
     version,
@@ -176,6 +185,9 @@ export function contract<
     ...optional('deprecated', options.deprecated),
     ...optional('snapshots', options.snapshots),
   });
+  // Message and field names that would clash in the .proto fail here, where the contract is written.
+  protoMessages(defined);
+  return defined;
 }
 
 export function isContract(value: unknown): value is Contract {
@@ -184,17 +196,23 @@ export function isContract(value: unknown): value is Contract {
 
 function requireObject(at: string, role: string, schema: TSchema | undefined): asserts schema is TObject {
   if (!schema || schema[Kind] !== 'Object')
-    throw new ContractDefinitionError(at, `${role} must be a Type.Object schema (it becomes a protobuf message)`);
+    throw new ContractDefinitionError(
+      at,
+      `${role} must be a Type.Object schema (it becomes a protobuf message)`,
+    );
 }
 
 function checkHttp(at: string, http: HttpMapping, input: TObject) {
-  if (!methods.has(http.method)) throw new ContractDefinitionError(at, `unsupported HTTP method ${http.method}`);
-  if (!http.path.startsWith('/')) throw new ContractDefinitionError(at, `HTTP path ${http.path} must start with /`);
+  if (!methods.has(http.method))
+    throw new ContractDefinitionError(at, `unsupported HTTP method ${http.method}`);
+  if (!http.path.startsWith('/'))
+    throw new ContractDefinitionError(at, `HTTP path ${http.path} must start with /`);
   for (const segment of http.path.split('/')) {
     if (!segment.startsWith(':')) continue;
     const param = segment.slice(1);
     const schema = input.properties[param];
-    if (!schema) throw new ContractDefinitionError(at, `path parameter :${param} is not a property of the input schema`);
+    if (!schema)
+      throw new ContractDefinitionError(at, `path parameter :${param} is not a property of the input schema`);
     if (!input.required?.includes(param))
       throw new ContractDefinitionError(at, `path parameter :${param} must be a required input property`);
     if (!['String', 'Number', 'Integer'].includes(String(schema[Kind])))
@@ -206,9 +224,13 @@ function checkMessage(at: string, def: CommandDef | EventDef) {
   if (def.deprecated) checkDeprecation(at, def.deprecated);
   if (def.partitionKey === undefined) return;
   const schema = def.payload.properties[def.partitionKey];
-  if (!schema) throw new ContractDefinitionError(at, `partition key ${def.partitionKey} is not a payload property`);
+  if (!schema)
+    throw new ContractDefinitionError(at, `partition key ${def.partitionKey} is not a payload property`);
   if (!def.payload.required?.includes(def.partitionKey))
-    throw new ContractDefinitionError(at, `partition key ${def.partitionKey} must be a required payload property`);
+    throw new ContractDefinitionError(
+      at,
+      `partition key ${def.partitionKey} must be a required payload property`,
+    );
   if (!['String', 'Integer', 'Number'].includes(String(schema[Kind])))
     throw new ContractDefinitionError(at, `partition key ${def.partitionKey} must be a string or a number`);
 }

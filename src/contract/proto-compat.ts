@@ -30,10 +30,15 @@ export function isOptional(schema: TSchema): boolean {
 /** The shape of a property of an object schema, or ProtoUnsupported saying why there is none. */
 export function protoFieldOf(schema: TSchema, optional = isOptional(schema)): ProtoFieldShape {
   const nullable = nullableInner(schema);
-  if (nullable) return { ...protoFieldOf(nullable, true), optional: !isArray(nullable) };
+  if (nullable) {
+    const inner = protoFieldOf(nullable, true);
+    // protobuf has no presence for repeated or map fields, so `T[] | null` and `Record | null` stay plain.
+    return { ...inner, optional: !inner.repeated && inner.type.kind !== 'map' };
+  }
   if (isArray(schema)) {
     const items = schema.items as TSchema;
-    if (isArray(items) || nullableInner(items)) throw new ProtoUnsupported('arrays of arrays or of nullable values');
+    if (isArray(items) || nullableInner(items))
+      throw new ProtoUnsupported('arrays of arrays or of nullable values');
     return { type: valueType(items), repeated: true, optional: false };
   }
   const type = valueType(schema);
@@ -55,7 +60,9 @@ function valueType(schema: TSchema): ProtoValueType {
     case 'Literal':
       return { kind: 'scalar', scalar: literalScalar(schema.const) };
     case 'Union': {
-      const scalars = new Set((schema.anyOf as TSchema[]).map((s) => (s[Kind] === 'Literal' ? literalScalar(s.const) : '')));
+      const scalars = new Set(
+        (schema.anyOf as TSchema[]).map((s) => (s[Kind] === 'Literal' ? literalScalar(s.const) : '')),
+      );
       const only = [...scalars][0];
       if (scalars.size === 1 && only) return { kind: 'scalar', scalar: only };
       throw new ProtoUnsupported('unions other than enums of one primitive type or T | null');
@@ -68,7 +75,8 @@ function valueType(schema: TSchema): ProtoValueType {
       if (patterns.length !== 1 || !valueSchema || patterns[0] === '^(0|[1-9][0-9]*)$')
         throw new ProtoUnsupported('records other than Record<string, T>');
       const value = valueType(valueSchema);
-      if (value.kind === 'map' || isArray(valueSchema)) throw new ProtoUnsupported('maps of maps or of lists');
+      if (value.kind === 'map' || isArray(valueSchema))
+        throw new ProtoUnsupported('maps of maps or of lists');
       return { kind: 'map', value };
     }
     default:
@@ -97,13 +105,24 @@ export function nullableInner(schema: TSchema): TSchema | undefined {
 }
 
 /** Throws a ContractDefinitionError naming the first property protobuf cannot carry. */
-export function checkProtoCompatible(at: string, role: string, schema: TObject, seen = new Set<TSchema>()): void {
+export function checkProtoCompatible(
+  at: string,
+  role: string,
+  schema: TObject,
+  seen = new Set<TSchema>(),
+): void {
   if (seen.has(schema)) throw new ContractDefinitionError(at, `${role} is recursive, which is not supported`);
   seen.add(schema);
   for (const [name, property] of Object.entries(schema.properties)) {
     const path = `${role}.${name}`;
     if (!identifier.test(name))
-      throw new ContractDefinitionError(at, `${path}: property names must be identifiers to map onto protobuf`);
+      throw new ContractDefinitionError(
+        at,
+        `${path}: property names must be identifiers to map onto protobuf`,
+      );
+    // Validators see inherited members (toString, constructor, …) as present on every object.
+    if (name in Object.prototype)
+      throw new ContractDefinitionError(at, `${path}: the name ${name} is reserved by JavaScript objects`);
     let shape: ProtoFieldShape;
     try {
       shape = protoFieldOf(property);

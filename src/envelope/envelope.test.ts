@@ -18,7 +18,14 @@ describe('envelope', () => {
   });
 
   it('sends the deadline as remaining time and restores it against the receiver clock', () => {
-    const sent = createEnvelope({ source: 's', type: 't', data: 1, deadline: 10_000, correlationid: 'c', attempt: 2 });
+    const sent = createEnvelope({
+      source: 's',
+      type: 't',
+      data: 1,
+      deadline: 10_000,
+      correlationid: 'c',
+      attempt: 2,
+    });
     const headers = toHeaders(sent, 9_250);
     assert.equal(headers['ce-timeout'], '750');
     // The receiver's clock is 5 s ahead: the deadline moves with it, the remaining time does not.

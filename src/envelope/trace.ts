@@ -8,7 +8,9 @@ export interface TraceContext {
 
 const rule = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-export function parseTraceparent(value: string | undefined): { traceId: string; spanId: string; flags: string } | undefined {
+export function parseTraceparent(
+  value: string | undefined,
+): { traceId: string; spanId: string; flags: string } | undefined {
   if (!value) return undefined;
   const m = rule.exec(value.trim());
   if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { allCodes, codeFromGrpc, codeFromHttp, codes, fromProblem, SwitchyardError, toProblem } from './index.js';
+import {
+  allCodes,
+  codeFromGrpc,
+  codeFromHttp,
+  codes,
+  fromProblem,
+  SwitchyardError,
+  toProblem,
+} from './index.js';
 
 describe('error model', () => {
   it('documents every code in docs/errors.md with its HTTP and gRPC status', () => {

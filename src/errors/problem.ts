@@ -36,7 +36,8 @@ export function toProblem(error: SwitchyardError, instance?: string): Problem {
 export function fromProblem(status: number, body: unknown): SwitchyardError {
   const p = (typeof body === 'object' && body !== null ? body : {}) as Partial<Problem>;
   const code = isCode(p.code) ? p.code : codeFromHttp(status);
-  const message = typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : `HTTP ${status}`;
+  const message =
+    typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : `HTTP ${status}`;
   return new SwitchyardError(code, message, {
     details: (p.details as ErrorDetails | undefined) ?? {},
     ...(typeof p.retryable === 'boolean' ? { retryable: p.retryable } : {}),

@@ -53,7 +53,10 @@ export class Context {
     this.#trace = init.trace;
     this.attempt = init.attempt ?? 1;
     this.metadata = init.metadata ?? parent?.metadata ?? {};
-    const own = init.timeoutMs === undefined ? init.deadline : Math.min(init.deadline ?? Infinity, Date.now() + init.timeoutMs);
+    const own =
+      init.timeoutMs === undefined
+        ? init.deadline
+        : Math.min(init.deadline ?? Infinity, Date.now() + init.timeoutMs);
     this.deadline = earliest(own, parent?.deadline);
     this.#callerSignal = init.signal;
     this.#clients = init.clients ?? (parent ? parent.#clients : undefined);
@@ -100,13 +103,19 @@ export class Context {
     if (this.#callerSignal) signals.push(this.#callerSignal);
     if (this.#parent) signals.push(this.#parent.signal);
     if (this.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, this.remainingMs())));
-    this.#signal = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    this.#signal =
+      signals.length === 0
+        ? new AbortController().signal
+        : signals.length === 1
+          ? signals[0]!
+          : AbortSignal.any(signals);
     return this.#signal;
   }
 
   /** Throws DEADLINE_EXCEEDED (or CANCELLED) if this context may no longer do work. */
   throwIfDone(): void {
-    if (this.#callerSignal?.aborted || this.#parent?.signalAborted()) throw new SwitchyardError('CANCELLED', 'The caller cancelled');
+    if (this.#callerSignal?.aborted || this.#parent?.signalAborted())
+      throw new SwitchyardError('CANCELLED', 'The caller cancelled');
     if (this.expired) throw deadlineExceeded();
   }
 

@@ -15,7 +15,9 @@ const sampleOrder = {
   tags: {},
 };
 
-function ordersImpl(overrides: Partial<Implementation<typeof OrdersContract>> = {}): Implementation<typeof OrdersContract> {
+function ordersImpl(
+  overrides: Partial<Implementation<typeof OrdersContract>> = {},
+): Implementation<typeof OrdersContract> {
   return {
     createOrder: (input) => ({ ...sampleOrder, consumerId: input.consumerId, items: input.items }),
     getOrder: (input) => ({ ...sampleOrder, orderId: input.orderId }),
@@ -66,20 +68,32 @@ describe('in-process host', () => {
       'INVALID_ARGUMENT',
     );
     const violations = error.details.violations ?? [];
-    assert.ok(violations.some((v) => v.path === '/consumerId' && v.rule === 'minLength'), JSON.stringify(violations));
-    assert.ok(violations.some((v) => v.path === '/items/0/quantity' && v.rule === 'minimum'), JSON.stringify(violations));
+    assert.ok(
+      violations.some((v) => v.path === '/consumerId' && v.rule === 'minLength'),
+      JSON.stringify(violations),
+    );
+    assert.ok(
+      violations.some((v) => v.path === '/items/0/quantity' && v.rule === 'minimum'),
+      JSON.stringify(violations),
+    );
   });
 
   it('reports a missing required field as rule "required"', async () => {
     const host = createHost();
     host.implement(OrdersContract, ordersImpl());
-    const error = await rejects(host.client(OrdersContract).getOrder({} as { orderId: string }), 'INVALID_ARGUMENT');
+    const error = await rejects(
+      host.client(OrdersContract).getOrder({} as { orderId: string }),
+      'INVALID_ARGUMENT',
+    );
     assert.ok(error.details.violations?.some((v) => v.rule === 'required' || v.path === '/orderId'));
   });
 
   it('turns an invalid handler output into INTERNAL with the failing paths, without crashing the host', async () => {
     const host = createHost();
-    host.implement(OrdersContract, ordersImpl({ getOrder: () => ({ ...sampleOrder, total: { amount: -1, currency: 'EUR' } }) }));
+    host.implement(
+      OrdersContract,
+      ordersImpl({ getOrder: () => ({ ...sampleOrder, total: { amount: -1, currency: 'EUR' } }) }),
+    );
     const error = await rejects(host.client(OrdersContract).getOrder({ orderId: 'x' }), 'INTERNAL');
     assert.ok(error.details.violations?.some((v) => v.path === '/total/amount'));
     assert.equal((await host.client(OrdersContract).cancelOrder({ orderId: 'x' })).state, 'CANCELLED');
@@ -92,13 +106,18 @@ describe('in-process host', () => {
       OrdersContract,
       ordersImpl({ createOrder: (input) => ((priority = input.priority), { ...sampleOrder }) }),
     );
-    await host.client(OrdersContract).createOrder({ consumerId: 'c', restaurantId: 'r', items: [{ menuItemId: 'm', quantity: 1 }] });
+    await host
+      .client(OrdersContract)
+      .createOrder({ consumerId: 'c', restaurantId: 'r', items: [{ menuItemId: 'm', quantity: 1 }] });
     assert.equal(priority, false);
   });
 
   it('tolerant reader: a response with fields the contract does not know is accepted', async () => {
     const host = createHost();
-    host.implement(OrdersContract, ordersImpl({ getOrder: () => ({ ...sampleOrder, addedInV2: 'x' }) as typeof sampleOrder }));
+    host.implement(
+      OrdersContract,
+      ordersImpl({ getOrder: () => ({ ...sampleOrder, addedInV2: 'x' }) as typeof sampleOrder }),
+    );
     const order = await host.client(OrdersContract).getOrder({ orderId: 'o' });
     assert.equal(order.orderId, 'o-1');
   });
@@ -126,7 +145,10 @@ describe('in-process host', () => {
     const host = createHost();
     let called = false;
     host.implement(OrdersContract, ordersImpl({ getOrder: () => ((called = true), { ...sampleOrder }) }));
-    await rejects(host.client(OrdersContract).getOrder({ orderId: 'o' }, { deadline: Date.now() - 1 }), 'DEADLINE_EXCEEDED');
+    await rejects(
+      host.client(OrdersContract).getOrder({ orderId: 'o' }, { deadline: Date.now() - 1 }),
+      'DEADLINE_EXCEEDED',
+    );
     assert.equal(called, false);
   });
 
@@ -143,7 +165,10 @@ describe('in-process host', () => {
         },
       }),
     );
-    await rejects(host.client(OrdersContract).getOrder({ orderId: 'o' }, { timeoutMs: 20 }), 'DEADLINE_EXCEEDED');
+    await rejects(
+      host.client(OrdersContract).getOrder({ orderId: 'o' }, { timeoutMs: 20 }),
+      'DEADLINE_EXCEEDED',
+    );
     await sleep(30);
     assert.equal(aborted, true);
   });
@@ -155,7 +180,10 @@ describe('in-process host', () => {
 
   it('refuses an implementation missing an operation', () => {
     const host = createHost();
-    assert.throws(() => host.implement(OrdersContract, { getOrder: () => sampleOrder } as never), /no handler for operation createOrder/);
+    assert.throws(
+      () => host.implement(OrdersContract, { getOrder: () => sampleOrder } as never),
+      /no handler for operation createOrder/,
+    );
   });
 
   it('serves v1 and v2 of one contract side by side', async () => {
@@ -163,7 +191,12 @@ describe('in-process host', () => {
       contract({
         name: 'echo',
         version,
-        operations: { echo: operation({ input: Type.Object({ text: Type.String() }), output: Type.Object({ [field]: Type.String() }) }) },
+        operations: {
+          echo: operation({
+            input: Type.Object({ text: Type.String() }),
+            output: Type.Object({ [field]: Type.String() }),
+          }),
+        },
       });
     const V1 = v('1.0.0', 'text');
     const V2 = v('2.0.0', 'message');
@@ -205,7 +238,9 @@ describe('context inheritance in-process', () => {
       contract({
         name,
         version: '1.0.0',
-        operations: { run: operation({ input: Type.Object({}), output: Type.Object({ reports: Type.Array(Report) }) }) },
+        operations: {
+          run: operation({ input: Type.Object({}), output: Type.Object({ reports: Type.Array(Report) }) }),
+        },
       });
     const A = hop('a');
     const B = hop('b');
@@ -218,9 +253,13 @@ describe('context inheritance in-process', () => {
       causationId: ctx.causationId ?? '',
       callerId: ctx.id,
     });
-    host.implement(A, { run: async (_i, ctx) => ({ reports: [report(ctx), ...(await ctx.client(B).run({})).reports] }) });
+    host.implement(A, {
+      run: async (_i, ctx) => ({ reports: [report(ctx), ...(await ctx.client(B).run({})).reports] }),
+    });
     host.implement(B, {
-      run: async (_i, ctx) => ({ reports: [report(ctx), ...(await ctx.client(C).run({}, { timeoutMs: 60_000 })).reports] }),
+      run: async (_i, ctx) => ({
+        reports: [report(ctx), ...(await ctx.client(C).run({}, { timeoutMs: 60_000 })).reports],
+      }),
     });
     host.implement(C, { run: (_i, ctx) => ({ reports: [report(ctx)] }) });
 

@@ -53,14 +53,22 @@ export function createHost(options: HostOptions = {}): Host {
   const toHandler: Next = (call) => {
     const handler = served.get(serviceKey(call.contract))?.handlers[call.operation];
     if (!handler)
-      return Promise.reject(new SwitchyardError('UNIMPLEMENTED', `${serviceKey(call.contract)} has no operation ${call.operation}`));
+      return Promise.reject(
+        new SwitchyardError(
+          'UNIMPLEMENTED',
+          `${serviceKey(call.contract)} has no operation ${call.operation}`,
+        ),
+      );
     try {
       return Promise.resolve(handler(call.input, call.ctx)).catch(asServiceError);
     } catch (error) {
       return Promise.reject(asServiceError(error));
     }
   };
-  const dispatch = compose([...(validate ? [validateInbound] : []), ...(options.serverInterceptors ?? [])], toHandler);
+  const dispatch = compose(
+    [...(validate ? [validateInbound] : []), ...(options.serverInterceptors ?? [])],
+    toHandler,
+  );
 
   const local: Transport = { name: 'in-process', remote: false, call: dispatch };
 
@@ -97,7 +105,8 @@ export function createHost(options: HostOptions = {}): Host {
   function resolveTransport(contract: AnyContract): Transport {
     if (served.has(serviceKey(contract))) return local;
     const transport = options.transports?.(contract);
-    if (!transport) throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`);
+    if (!transport)
+      throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`);
     transports.add(transport);
     return transport;
   }
@@ -109,4 +118,3 @@ export function createHost(options: HostOptions = {}): Host {
 function asServiceError(error: unknown): never {
   throw SwitchyardError.from(error);
 }
-

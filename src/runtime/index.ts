@@ -6,4 +6,10 @@ export { validateInbound, validateOutbound, checkInput } from './validation.js';
 export type { Transport, TransportResolver } from './transport.js';
 export type { ClientOptions } from './client.js';
 export type { CallOptions, Client, Handler, Implementation } from './types.js';
-export { defineService, isServiceDefinition, startService, type ServiceDefinition, type ServiceEnv } from './service.js';
+export {
+  defineService,
+  isServiceDefinition,
+  startService,
+  type ServiceDefinition,
+  type ServiceEnv,
+} from './service.js';

@@ -33,6 +33,10 @@ export function isServiceDefinition(value: unknown): value is ServiceDefinition 
 }
 
 /** Creates the service's implementation and serves it from the host. */
-export async function startService(host: Host, service: ServiceDefinition, config: Record<string, string> = {}) {
+export async function startService(
+  host: Host,
+  service: ServiceDefinition,
+  config: Record<string, string> = {},
+) {
   host.implement(service.contract, await service.create({ host, config }));
 }

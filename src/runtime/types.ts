@@ -21,5 +21,8 @@ export interface CallOptions {
 
 /** A typed client: one async method per operation of the contract. */
 export type Client<C extends AnyContract> = {
-  [K in keyof C['operations']]: (input: InputOf<C['operations'][K]>, options?: CallOptions) => Promise<OutputOf<C['operations'][K]>>;
+  [K in keyof C['operations']]: (
+    input: InputOf<C['operations'][K]>,
+    options?: CallOptions,
+  ) => Promise<OutputOf<C['operations'][K]>>;
 };

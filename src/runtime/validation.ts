@@ -8,9 +8,13 @@ export const validateInbound: Interceptor = (next) => async (call) => {
   const output = await next(call);
   const out = validator(call.def.output);
   if (!out.check(output))
-    throw new SwitchyardError('INTERNAL', `${call.contract.name}.${call.operation} produced an invalid response`, {
-      details: { violations: out.violations(output) },
-    });
+    throw new SwitchyardError(
+      'INTERNAL',
+      `${call.contract.name}.${call.operation} produced an invalid response`,
+      {
+        details: { violations: out.violations(output) },
+      },
+    );
   return output;
 };
 
@@ -23,9 +27,13 @@ export const validateOutbound: Interceptor = (next) => async (call) => {
   const output = await next(call);
   const out = validator(call.def.output);
   if (!out.check(output))
-    throw new SwitchyardError('INTERNAL', `${call.contract.name}.${call.operation} returned a response this client cannot read`, {
-      details: { violations: out.violations(output) },
-    });
+    throw new SwitchyardError(
+      'INTERNAL',
+      `${call.contract.name}.${call.operation} returned a response this client cannot read`,
+      {
+        details: { violations: out.violations(output) },
+      },
+    );
   return output;
 };
 
@@ -33,6 +41,8 @@ export function checkInput(schema: TObject, input: unknown, what: string): unkno
   const v = validator(schema);
   const value = v.withDefaults(input);
   if (!v.check(value))
-    throw new SwitchyardError('INVALID_ARGUMENT', `Invalid input for ${what}`, { details: { violations: v.violations(value) } });
+    throw new SwitchyardError('INVALID_ARGUMENT', `Invalid input for ${what}`, {
+      details: { violations: v.violations(value) },
+    });
   return value;
 }

@@ -23,7 +23,10 @@ export const ConsumersContract = contract({
     }),
     validateOrderForConsumer: operation({
       description: 'Whether this consumer may place an order of this total',
-      input: Type.Object({ consumerId: Type.String({ minLength: 1 }), orderTotal: Type.Integer({ minimum: 0 }) }),
+      input: Type.Object({
+        consumerId: Type.String({ minLength: 1 }),
+        orderTotal: Type.Integer({ minimum: 0 }),
+      }),
       output: Type.Object({ valid: Type.Boolean(), reason: Type.Optional(Type.String()) }),
       http: { method: 'POST', path: '/consumers/:consumerId/validate-order' },
       idempotent: true,

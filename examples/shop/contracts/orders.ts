@@ -11,7 +11,11 @@ export const LineItem = Type.Object({
   unitPrice: Type.Integer({ minimum: 0 }),
 });
 
-export const OrderState = Type.Union([Type.Literal('PENDING'), Type.Literal('APPROVED'), Type.Literal('REJECTED')]);
+export const OrderState = Type.Union([
+  Type.Literal('PENDING'),
+  Type.Literal('APPROVED'),
+  Type.Literal('REJECTED'),
+]);
 
 export const Order = Type.Object({
   orderId: Type.String(),

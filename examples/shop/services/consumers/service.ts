@@ -15,7 +15,8 @@ export default defineService(ConsumersContract, () => {
   const consumers = new Map(seed.map((c) => [c.consumerId, c]));
   const find = (consumerId: string) => {
     const consumer = consumers.get(consumerId);
-    if (!consumer) throw new SwitchyardError('NOT_FOUND', `No consumer ${consumerId}`, { details: { consumerId } });
+    if (!consumer)
+      throw new SwitchyardError('NOT_FOUND', `No consumer ${consumerId}`, { details: { consumerId } });
     return consumer;
   };
   return {
@@ -23,7 +24,8 @@ export default defineService(ConsumersContract, () => {
     validateOrderForConsumer: ({ consumerId, orderTotal }) => {
       const consumer = find(consumerId);
       if (!consumer.active) return { valid: false, reason: 'consumer account is inactive' };
-      if (orderTotal > consumer.orderLimit) return { valid: false, reason: `order total exceeds the limit of ${consumer.orderLimit}` };
+      if (orderTotal > consumer.orderLimit)
+        return { valid: false, reason: `order total exceeds the limit of ${consumer.orderLimit}` };
       return { valid: true };
     },
   };
