@@ -103,3 +103,22 @@ describe('switchyard up (the main job)', () => {
     }
   });
 });
+
+describe('shop contracts', () => {
+  for (const name of ['orders', 'consumers'])
+    it(`${name}: the working contract matches its released history (switchyard contract check)`, async () => {
+      const child = spawn(
+        process.execPath,
+        ['bin/switchyard.js', 'contract', 'check', `examples/shop/contracts/${name}.ts`],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0, out);
+    });
+});

@@ -16,7 +16,8 @@ export interface Io {
 
 export function createIo(): Io {
   const tty = Boolean(stdout.isTTY) && process.env.NO_COLOR === undefined && process.env.CI === undefined;
-  const paint = (open: number, close: number) => (text: string) => (tty ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+  const paint = (open: number, close: number) => (text: string) =>
+    tty ? `\x1b[${open}m${text}\x1b[${close}m` : text;
   return {
     tty,
     out: (line) => void stdout.write(line + '\n'),

@@ -16,7 +16,9 @@ const ManifestSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     services: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), ServiceEntry),
-    traffic: Type.Optional(Type.String({ description: 'module that drives sample calls while the system runs' })),
+    traffic: Type.Optional(
+      Type.String({ description: 'module that drives sample calls while the system runs' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -38,8 +40,10 @@ export function readManifest(path: string): Manifest {
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
-  const at = (offset: number | undefined) => `${path}:${offset === undefined ? 1 : lines.linePos(offset).line}`;
-  if (doc.errors.length > 0) throw new ManifestError(`${at(doc.errors[0]!.pos[0])}: ${doc.errors[0]!.message}`);
+  const at = (offset: number | undefined) =>
+    `${path}:${offset === undefined ? 1 : lines.linePos(offset).line}`;
+  if (doc.errors.length > 0)
+    throw new ManifestError(`${at(doc.errors[0]!.pos[0])}: ${doc.errors[0]!.message}`);
   const value: unknown = doc.toJS();
   const check = validator<Static<typeof ManifestSchema>>(ManifestSchema);
   if (!check.check(value)) {
@@ -48,8 +52,10 @@ export function readManifest(path: string): Manifest {
     const node = doc.getIn(segments, true) as { range?: [number, number] } | undefined;
     // For an unexpected property TypeBox's path ends at the offending key; point at that key's line.
     const unknown = v.rule === 'additionalProperties' ? segments[segments.length - 1] : undefined;
-    const keyLine = unknown === undefined ? undefined : findKeyOffset(doc.getIn(segments.slice(0, -1), true), unknown);
-    const reason = unknown === undefined ? `${v.path}: ${v.message}` : `unknown key ${JSON.stringify(unknown)}`;
+    const keyLine =
+      unknown === undefined ? undefined : findKeyOffset(doc.getIn(segments.slice(0, -1), true), unknown);
+    const reason =
+      unknown === undefined ? `${v.path}: ${v.message}` : `unknown key ${JSON.stringify(unknown)}`;
     throw new ManifestError(`${at(keyLine ?? node?.range?.[0])}: ${reason}`);
   }
   return { ...value, file, dir: dirname(file) };

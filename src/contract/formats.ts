@@ -23,5 +23,6 @@ const formats: Record<string, (value: string) => boolean> = {
 };
 
 export function registerFormats(): void {
-  for (const [name, check] of Object.entries(formats)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
+  for (const [name, check] of Object.entries(formats))
+    if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
 }

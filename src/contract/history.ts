@@ -18,7 +18,10 @@ export function readSnapshotFile(path: string): ContractSnapshot {
 }
 
 /** Every released snapshot of this contract's name, oldest first. */
-export function readHistory(contract: AnyContract, folder: URL | string | undefined = contract.snapshots): ContractSnapshot[] {
+export function readHistory(
+  contract: AnyContract,
+  folder: URL | string | undefined = contract.snapshots,
+): ContractSnapshot[] {
   if (folder === undefined) return [];
   const dir = typeof folder === 'string' ? folder : fileURLToPath(folder);
   if (!existsSync(dir)) return [];
@@ -32,7 +35,10 @@ export function readHistory(contract: AnyContract, folder: URL | string | undefi
  * The release a working version is judged against: the newest of the same major line, or, for the
  * first version of a new major, the newest release before it. Several majors can live side by side.
  */
-export function baselineFor(history: readonly ContractSnapshot[], version: string): ContractSnapshot | undefined {
+export function baselineFor(
+  history: readonly ContractSnapshot[],
+  version: string,
+): ContractSnapshot | undefined {
   const major = parseSemver(version).major;
   const sameLine = history.filter((s) => parseSemver(s.version).major === major);
   if (sameLine.length > 0) return sameLine[sameLine.length - 1];

@@ -24,3 +24,4 @@ export {
   type ProtoNumbering,
   type ProtoMessageNumbers,
 } from './proto-numbering.js';
+export * from './evolution/index.js';

@@ -27,7 +27,7 @@ export function compareSemver(a: string, b: string): number {
 
 export type Bump = 'major' | 'minor' | 'patch' | 'none';
 
-/** The bump from `from` to `to`; 'none' when equal. Pre-1.0 contracts treat a minor as their major. */
+/** The bump from `from` to `to`; `none` when equal. 0.x versions follow the same rules as any other. */
 export function bumpBetween(from: string, to: string): Bump {
   const x = parseSemver(from);
   const y = parseSemver(to);

@@ -56,7 +56,10 @@ export function toJsonSchema(schema: TSchema): JsonSchema {
 
 /** `previous` is the released snapshot whose protobuf field numbers this version must keep. */
 export function toSnapshot(contract: AnyContract, previous?: ContractSnapshot): ContractSnapshot {
-  const withOptional = <T extends object>(base: T, extra: { description?: string; deprecated?: Deprecation }) => ({
+  const withOptional = <T extends object>(
+    base: T,
+    extra: { description?: string; deprecated?: Deprecation },
+  ) => ({
     ...base,
     ...(extra.description === undefined ? {} : { description: extra.description }),
     ...(extra.deprecated === undefined ? {} : { deprecated: extra.deprecated }),

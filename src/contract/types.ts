@@ -30,7 +30,10 @@ export interface OperationDef<I extends TObject = TObject, O extends TObject = T
   readonly deprecated?: Deprecation;
 }
 
-export interface CommandDef<P extends TObject = TObject, R extends TObject | undefined = TObject | undefined> {
+export interface CommandDef<
+  P extends TObject = TObject,
+  R extends TObject | undefined = TObject | undefined,
+> {
   readonly kind: 'command';
   readonly payload: P;
   /** Schema of the reply for request/async-reply commands; absent for one-way commands. */

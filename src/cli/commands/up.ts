@@ -36,10 +36,17 @@ export async function run(args: string[], io: Io): Promise<number> {
   try {
     if (manifest.traffic) {
       const traffic = (await importModule(resolve(manifest.dir, manifest.traffic))).default;
-      if (typeof traffic !== 'function') throw new Error(`${manifest.traffic}: the default export must be a function`);
-      await (traffic as (env: TrafficEnv) => Promise<void>)({ host, io, signal: stop.signal, once: values.once ?? false });
+      if (typeof traffic !== 'function')
+        throw new Error(`${manifest.traffic}: the default export must be a function`);
+      await (traffic as (env: TrafficEnv) => Promise<void>)({
+        host,
+        io,
+        signal: stop.signal,
+        once: values.once ?? false,
+      });
     }
-    if (!values.once && !stop.signal.aborted) await new Promise((done) => stop.signal.addEventListener('abort', done));
+    if (!values.once && !stop.signal.aborted)
+      await new Promise((done) => stop.signal.addEventListener('abort', done));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -55,7 +62,9 @@ async function loadServices(manifest: Manifest) {
   for (const [name, service] of Object.entries(manifest.services)) {
     const module = await importModule(resolve(manifest.dir, service.entry));
     if (!isServiceDefinition(module.default))
-      throw new Error(`${manifest.file}: service ${name}: ${service.entry} must export default defineService(...)`);
+      throw new Error(
+        `${manifest.file}: service ${name}: ${service.entry} must export default defineService(...)`,
+      );
     loaded.set(name, module.default);
   }
   return loaded;
