@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { tableRows } from '../../test/support/markdown.js';
 import {
   allCodes,
   codeFromGrpc,
@@ -14,11 +15,12 @@ import {
 describe('error model', () => {
   it('documents every code in docs/errors.md with its HTTP and gRPC status', () => {
     const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    const rows = tableRows(doc);
     for (const code of allCodes) {
-      const row = doc.split('\n').find((line) => line.startsWith(`| \`${code}\``));
+      const row = rows.find((cells) => cells[0] === `\`${code}\``);
       assert.ok(row, `docs/errors.md has no row for ${code}`);
-      assert.ok(row.includes(`| ${codes[code].http} |`), `${code}: HTTP ${codes[code].http} not in its row`);
-      assert.ok(row.includes(`| ${codes[code].grpc} `), `${code}: gRPC ${codes[code].grpc} not in its row`);
+      assert.equal(row[1], String(codes[code].http), `${code}: HTTP status`);
+      assert.equal(row[2], String(codes[code].grpc), `${code}: gRPC status`);
     }
   });
 
