@@ -106,7 +106,9 @@ export function createHost(options: HostOptions = {}): Host {
     if (served.has(serviceKey(contract))) return local;
     const transport = options.transports?.(contract);
     if (!transport)
-      throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`);
+      throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`, {
+        details: { notSent: true },
+      });
     transports.add(transport);
     return transport;
   }

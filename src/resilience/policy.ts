@@ -1,0 +1,73 @@
+import { SwitchyardError } from '../errors/index.js';
+
+/** What each policy hands to the function it runs (and to the next policy in a `wrap`). */
+export interface ExecuteContext {
+  /** Aborts when the caller cancels, the deadline passes or an enclosing timeout fires. */
+  readonly signal: AbortSignal;
+  /** 1 for the first try; a retry policy numbers the attempts it makes. */
+  readonly attempt: number;
+  /** Absolute deadline in epoch ms: retries stop before it and timeouts never run past it. */
+  readonly deadline?: number | undefined;
+  /** The call's input, for policies keyed by it (the fallback cache). Opaque to the others. */
+  readonly input?: unknown;
+}
+
+/** The second argument of `execute`: a bare signal (as in cockatiel) or the full set. */
+export type ExecuteOptions = AbortSignal | Partial<ExecuteContext>;
+
+/**
+ * A resilience policy: runs `fn` under some rule. `Alt` is what the policy may return instead of
+ * `fn`'s result (only a fallback has one).
+ */
+export interface Policy<Alt = never> {
+  /** Type-level only (never set): lets `wrap` infer `Alt`, which TS cannot read off a generic method. */
+  readonly _alt?: () => Alt;
+  execute<T>(fn: (ctx: ExecuteContext) => Promise<T>, options?: ExecuteOptions): Promise<T | Alt>;
+}
+
+const never = new AbortController().signal;
+const noop = () => {};
+
+/**
+ * Listens for the signal's abort; returns the function that stops listening. The stand-in signal of
+ * calls made without one is shared, so it is never listened to: it cannot fire, and concurrent calls
+ * piling listeners on one signal would trip Node's MaxListenersExceededWarning.
+ */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  if (signal === never) return noop;
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
+/** Normalises execute's options; a complete context (what `wrap` passes on) is used as is. */
+export function toContext(options: ExecuteOptions | undefined): ExecuteContext {
+  if (options === undefined) return { signal: never, attempt: 1 };
+  if (options instanceof AbortSignal) return { signal: options, attempt: 1 };
+  if (options.signal !== undefined && options.attempt !== undefined) return options as ExecuteContext;
+  return { ...options, signal: options.signal ?? never, attempt: options.attempt ?? 1 };
+}
+
+/**
+ * The error a policy rejects with when its signal aborted: the reason itself if it is ours (a timeout
+ * aborts with DEADLINE_EXCEEDED), DEADLINE_EXCEEDED for `AbortSignal.timeout` (what a Context's
+ * deadline uses), CANCELLED for anything else.
+ */
+export function abortError(signal: AbortSignal): SwitchyardError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof SwitchyardError) return reason;
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') return deadlineError();
+  return new SwitchyardError('CANCELLED', 'The caller cancelled', { cause: reason });
+}
+
+export function deadlineError(timeoutMs?: number): SwitchyardError {
+  return new SwitchyardError(
+    'DEADLINE_EXCEEDED',
+    timeoutMs === undefined ? 'The deadline expired' : `No result within ${timeoutMs} ms`,
+    timeoutMs === undefined ? {} : { details: { timeoutMs } },
+  );
+}
+
+/** Options are checked when the policy is built, so a typo fails at start-up and not under load. */
+export function check(ok: boolean, message: string): void {
+  if (!ok) throw new RangeError(message);
+}
