@@ -12,7 +12,7 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 describe('json codec', () => {
   it('is application/json', () => {
     assert.equal(json.contentType, 'application/json');
-    assert.deepEqual(json.encode({ a: 'é' }), bytes('{"a":"é"}'));
+    assert.deepEqual(new Uint8Array(json.encode({ a: 'é' })), bytes('{"a":"é"}'));
   });
 
   // protoRoots lists every operation input/output, command payload/reply and event payload.

@@ -1,6 +1,5 @@
 import { malformed, unencodable, type Codec } from './codec.js';
 
-const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is malformed input, not something to paper over with U+FFFD.
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -15,7 +14,7 @@ export const json: Codec = {
     }
     // JSON.stringify returns undefined for undefined, functions and symbols: there is no JSON for them.
     if (text === undefined) throw unencodable('JSON', `${typeof value} has no JSON form`);
-    return encoder.encode(text);
+    return Buffer.from(text, 'utf8');
   },
   decode(bytes) {
     try {

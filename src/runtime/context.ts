@@ -88,8 +88,8 @@ export class Context {
   }
 
   /** Milliseconds left before the deadline; Infinity without one. */
-  remainingMs(now = Date.now()): number {
-    return this.deadline === undefined ? Infinity : this.deadline - now;
+  remainingMs(now?: number): number {
+    return this.deadline === undefined ? Infinity : this.deadline - (now ?? Date.now());
   }
 
   get expired(): boolean {

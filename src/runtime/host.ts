@@ -50,8 +50,19 @@ export function createHost(options: HostOptions = {}): Host {
   const served = new Map<string, Served>();
   const transports = new Set<Transport>();
 
+  // Keyed by the contract object on the hot path; by name and major for a contract loaded twice.
+  const byContract = new WeakMap<AnyContract, Served>();
+  const lookup = (contract: AnyContract) => {
+    let found = byContract.get(contract);
+    if (!found) {
+      found = served.get(serviceKey(contract));
+      if (found) byContract.set(contract, found);
+    }
+    return found;
+  };
+
   const toHandler: Next = (call) => {
-    const handler = served.get(serviceKey(call.contract))?.handlers[call.operation];
+    const handler = lookup(call.contract)?.handlers[call.operation];
     if (!handler)
       return Promise.reject(
         new SwitchyardError(
@@ -60,7 +71,9 @@ export function createHost(options: HostOptions = {}): Host {
         ),
       );
     try {
-      return Promise.resolve(handler(call.input, call.ctx)).catch(asServiceError);
+      const result = handler(call.input, call.ctx);
+      // Synchronous handlers skip the extra promise hop of a catch handler.
+      return isThenable(result) ? Promise.resolve(result).catch(asServiceError) : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(asServiceError(error));
     }
@@ -103,7 +116,7 @@ export function createHost(options: HostOptions = {}): Host {
   };
 
   function resolveTransport(contract: AnyContract): Transport {
-    if (served.has(serviceKey(contract))) return local;
+    if (lookup(contract)) return local;
     const transport = options.transports?.(contract);
     if (!transport)
       throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`, {
@@ -114,6 +127,10 @@ export function createHost(options: HostOptions = {}): Host {
   }
 
   return host;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** Errors leave a service as SwitchyardErrors; anything else becomes INTERNAL, its message kept private. */

@@ -1,12 +1,28 @@
-import { validator, type TObject } from '../contract/index.js';
+import { validator, type OperationDef, type TObject, type Validator } from '../contract/index.js';
 import { SwitchyardError } from '../errors/index.js';
-import type { Interceptor } from './call.js';
+import type { Call, Interceptor } from './call.js';
+
+interface OperationValidators {
+  input: Validator;
+  output: Validator;
+}
+
+const perOperation = new WeakMap<OperationDef, OperationValidators>();
+
+function validatorsOf(def: OperationDef): OperationValidators {
+  let found = perOperation.get(def);
+  if (!found) {
+    found = { input: validator(def.input), output: validator(def.output) };
+    perOperation.set(def, found);
+  }
+  return found;
+}
 
 /** Server side: fill defaults and check the input; check the output the handler produced. */
 export const validateInbound: Interceptor = (next) => async (call) => {
-  call.input = checkInput(call.def.input, call.input, `${call.contract.name}.${call.operation}`);
+  const { input, output: out } = validatorsOf(call.def);
+  call.input = checked(input, call.input, call);
   const output = await next(call);
-  const out = validator(call.def.output);
   if (!out.check(output))
     throw new SwitchyardError(
       'INTERNAL',
@@ -23,9 +39,9 @@ export const validateInbound: Interceptor = (next) => async (call) => {
  * that has what the client knows about (tolerant reader: unknown fields are ignored, not rejected).
  */
 export const validateOutbound: Interceptor = (next) => async (call) => {
-  call.input = checkInput(call.def.input, call.input, `${call.contract.name}.${call.operation}`);
+  const { input, output: out } = validatorsOf(call.def);
+  call.input = checked(input, call.input, call);
   const output = await next(call);
-  const out = validator(call.def.output);
   if (!out.check(output))
     throw new SwitchyardError(
       'INTERNAL',
@@ -36,6 +52,19 @@ export const validateOutbound: Interceptor = (next) => async (call) => {
     );
   return output;
 };
+
+function checked(v: Validator, input: unknown, call: Call): unknown {
+  const value = v.withDefaults(input);
+  if (!v.check(value))
+    throw new SwitchyardError(
+      'INVALID_ARGUMENT',
+      `Invalid input for ${call.contract.name}.${call.operation}`,
+      {
+        details: { violations: v.violations(value) },
+      },
+    );
+  return value;
+}
 
 export function checkInput(schema: TObject, input: unknown, what: string): unknown {
   const v = validator(schema);
