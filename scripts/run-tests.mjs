@@ -31,10 +31,17 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const reporter = process.stdout.isTTY ? 'spec' : 'spec';
 const result = spawnSync(
   process.execPath,
-  ['--conditions=source', '--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', ...files],
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } },
 );
 process.exit(result.status ?? 1);
