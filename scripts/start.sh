@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-exec node bin/switchyard.js up "$@"
+exec node bin/switchyard.js up examples/shop/switchyard.yaml "$@"
