@@ -10,6 +10,10 @@ export const commands = {
     summary: 'export | diff | release | check a contract',
     load: () => import('./contract.js') as Promise<Command>,
   },
+  hub: {
+    summary: 'run the service registry (HTTP API, health checks, DNS)',
+    load: () => import('./hub.js') as Promise<Command>,
+  },
   up: {
     summary: 'run the reference system (or a manifest) on this machine',
     load: () => import('./up.js') as Promise<Command>,
