@@ -54,3 +54,16 @@ describe('envelope', () => {
     assert.equal(parseTraceparent('garbage'), undefined);
   });
 });
+
+describe('ids', () => {
+  it('are valid UUIDv7 with the current time and strictly increasing within a process', async () => {
+    const { newId } = await import('./index.js');
+    const before = Date.now();
+    const ids = Array.from({ length: 20_000 }, () => newId());
+    for (const id of ids)
+      assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} !< ${ids[i]}`);
+    const ms = parseInt(ids[0]!.replaceAll('-', '').slice(0, 12), 16);
+    assert.ok(ms >= before && ms <= Date.now() + 5);
+  });
+});

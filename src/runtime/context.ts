@@ -19,6 +19,8 @@ export interface ContextInit {
   deadline?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The creator will call `cancel()` when the work must stop (e.g. a server whose caller went away). */
+  cancelable?: boolean;
   attempt?: number;
   /** Free-form metadata (e.g. the caller's identity set by a gateway). Inherited by children. */
   metadata?: Readonly<Record<string, string>>;
@@ -41,6 +43,10 @@ export class Context {
   #trace: TraceContext | undefined;
   #signal: AbortSignal | undefined;
   readonly #callerSignal: AbortSignal | undefined;
+  readonly #cancelable: boolean;
+  #controller: AbortController | undefined;
+  #cancelled = false;
+  #cancelReason: unknown;
   readonly #clients: ClientSource | undefined;
   #clientCache: Map<AnyContract, unknown> | undefined;
 
@@ -59,6 +65,7 @@ export class Context {
         : Math.min(init.deadline ?? Infinity, Date.now() + init.timeoutMs);
     this.deadline = earliest(own, parent?.deadline);
     this.#callerSignal = init.signal;
+    this.#cancelable = init.cancelable ?? false;
     this.#clients = init.clients ?? (parent ? parent.#clients : undefined);
   }
 
@@ -96,37 +103,67 @@ export class Context {
     return this.remainingMs() <= 0;
   }
 
-  /** Aborts when the deadline passes, the caller aborts, or the parent is aborted. */
+  /**
+   * Whether anything can abort this context: a deadline, a caller's signal, `cancel()`, or a parent
+   * that can. Transports read `signal` only when this is true, so plain calls create no signals.
+   */
+  get cancellable(): boolean {
+    return (
+      this.#cancelable ||
+      this.deadline !== undefined ||
+      this.#callerSignal !== undefined ||
+      (this.#parent?.cancellable ?? false)
+    );
+  }
+
+  /** Aborts this context and its children. Only for contexts created with `cancelable: true`. */
+  cancel(reason?: unknown): void {
+    if (!this.#cancelable) throw new Error('this context was not created cancelable');
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#cancelReason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  /** Aborts when the deadline passes, the caller aborts, `cancel()` is called, or the parent is aborted. */
   get signal(): AbortSignal {
     if (this.#signal) return this.#signal;
     const signals: AbortSignal[] = [];
+    if (this.#cancelable) {
+      this.#controller = new AbortController();
+      if (this.#cancelled) this.#controller.abort(this.#cancelReason);
+      signals.push(this.#controller.signal);
+    }
     if (this.#callerSignal) signals.push(this.#callerSignal);
-    if (this.#parent) signals.push(this.#parent.signal);
+    if (this.#parent?.cancellable) signals.push(this.#parent.signal);
     if (this.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, this.remainingMs())));
     this.#signal =
-      signals.length === 0
-        ? new AbortController().signal
-        : signals.length === 1
-          ? signals[0]!
-          : AbortSignal.any(signals);
+      signals.length === 0 ? neverAborted : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     return this.#signal;
   }
 
   /** Throws DEADLINE_EXCEEDED (or CANCELLED) if this context may no longer do work. */
   throwIfDone(): void {
-    if (this.#callerSignal?.aborted || this.#parent?.signalAborted())
-      throw new SwitchyardError('CANCELLED', 'The caller cancelled');
+    if (this.signalAborted()) throw new SwitchyardError('CANCELLED', 'The caller cancelled');
     if (this.expired) throw deadlineExceeded();
   }
 
   signalAborted(): boolean {
-    return Boolean(this.#signal?.aborted || this.#callerSignal?.aborted || this.#parent?.signalAborted());
+    return Boolean(
+      this.#cancelled ||
+      this.#signal?.aborted ||
+      this.#callerSignal?.aborted ||
+      this.#parent?.signalAborted(),
+    );
   }
 
   child(init: Omit<ContextInit, 'parent'> = {}): Context {
     return new Context({ ...init, parent: this });
   }
 }
+
+/** Shared by every context that nothing can abort. */
+const neverAborted: AbortSignal = new AbortController().signal;
 
 export function deadlineExceeded(): SwitchyardError {
   return new SwitchyardError('DEADLINE_EXCEEDED', 'The deadline expired before the call completed');

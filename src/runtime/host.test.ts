@@ -294,3 +294,32 @@ describe('context inheritance in-process', () => {
     assert.notEqual(first.correlationId, second.correlationId);
   });
 });
+
+describe('context cancellation', () => {
+  it('creates no signal machinery for a plain call and shares one never-aborting signal', () => {
+    const a = new Context();
+    const b = new Context({ parent: a });
+    assert.equal(a.cancellable, false);
+    assert.equal(b.cancellable, false);
+    assert.equal(a.signal, b.signal);
+    assert.equal(a.signal.aborted, false);
+  });
+
+  it('cancel() aborts the context and its children, before or after the signal is read', () => {
+    const early = new Context({ cancelable: true });
+    early.cancel('gone');
+    assert.equal(early.signal.aborted, true);
+    assert.throws(() => early.throwIfDone(), (e: unknown) => SwitchyardError.is(e, 'CANCELLED'));
+
+    const server = new Context({ cancelable: true });
+    const child = server.child({ timeoutMs: 60_000 });
+    assert.equal(child.cancellable, true);
+    const signal = child.signal;
+    server.cancel();
+    assert.equal(signal.aborted, true);
+  });
+
+  it('refuses cancel() on a context not created cancelable', () => {
+    assert.throws(() => new Context().cancel(), /not created cancelable/);
+  });
+});
