@@ -56,32 +56,107 @@ describe('switchyard up (the main job)', () => {
       env: { ...process.env, NO_COLOR: '1' },
     });
 
-  it('runs the shop once and exits 0', async () => {
-    const child = cli(['up', 'examples/shop/switchyard.yaml', '--once']);
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 0, out);
-    assert.match(out, /orders v1\.0\.0/);
-    assert.match(out, /for c-alice: APPROVED/);
-    assert.match(out, /for c-bob: REJECTED/);
-    assert.match(out, /c-nobody: NOT_FOUND/);
+  /** The shop's manifest on free ports, so a running system or another test run does not collide. */
+  async function shopOnFreePorts(): Promise<{
+    file: string;
+    hubPort: number;
+    dnsPort: number;
+    cleanup(): void;
+  }> {
+    const { mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const [hubPort, dnsPort] = await Promise.all([freePort(), freePort()]);
+    const dir = join(root, '.switchyard', 'tmp', `shop-${process.pid}-${hubPort}`);
+    mkdirSync(dir, { recursive: true });
+    const shop = join(root, 'examples', 'shop');
+    const file = join(dir, 'shop.yaml');
+    writeFileSync(
+      file,
+      [
+        `name: shop-test-${hubPort}`,
+        'services:',
+        `  consumers: { entry: ${join(shop, 'services/consumers/service.ts')} }`,
+        `  orders: { entry: ${join(shop, 'services/orders/service.ts')} }`,
+        `hub: { port: ${hubPort}, dnsPort: ${dnsPort} }`,
+        `traffic: ${join(shop, 'traffic.ts')}`,
+      ].join('\n'),
+    );
+    return { file, hubPort, dnsPort, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  it('runs the shop as separate processes found through the hub, once, and exits 0', async () => {
+    const shop = await shopOnFreePorts();
+    try {
+      const child = cli(['up', shop.file, '--once']);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0, out);
+      assert.match(out, /is up: 3 processes/);
+      assert.match(out, /for c-alice: APPROVED/);
+      assert.match(out, /for c-bob: REJECTED/);
+      assert.match(out, /c-nobody: NOT_FOUND/);
+      assert.match(out, /stopped/);
+    } finally {
+      shop.cleanup();
+    }
   });
 
-  it('stops gracefully on SIGINT with exit code 0', async () => {
-    const child = cli(['up', 'examples/shop/switchyard.yaml']);
-    let out = '';
-    await new Promise<void>((ready) =>
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('c-nobody')) ready();
-      }),
-    );
-    child.kill('SIGINT');
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 0, out);
-    assert.match(out, /stopped/);
+  it('on SIGINT stops every process in reverse order, exits 0 and leaves none behind', async () => {
+    const shop = await shopOnFreePorts();
+    try {
+      const child = cli(['up', shop.file]);
+      let out = '';
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await new Promise<void>((ready) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('c-nobody')) ready();
+        }),
+      );
+      // While it runs: the hub answers DNS for every service, and `switchyard call` reaches them.
+      const { execFileSync } = await import('node:child_process');
+      const srv = execFileSync('dig', [
+        '@127.0.0.1',
+        '-p',
+        `${shop.dnsPort}`,
+        'consumers.service.switchyard',
+        'SRV',
+        '+short',
+      ]);
+      assert.match(srv.toString(), /^1 1 \d+ /);
+      const call = spawn(
+        process.execPath,
+        [
+          'bin/switchyard.js',
+          'call',
+          'consumers.getConsumer',
+          '{"consumerId":"c-alice"}',
+          '--hub',
+          `http://127.0.0.1:${shop.hubPort}`,
+        ],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let answer = '';
+      call.stdout.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const [callCode] = await once(call, 'exit');
+      assert.equal(callCode, 0);
+      assert.equal((JSON.parse(answer) as { name: string }).name, 'Alice');
+
+      child.kill('SIGINT');
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0, out);
+      const order = ['orders-1: exit', 'consumers-1: exit', 'hub: exit'].map((line) => out.indexOf(line));
+      assert.ok(
+        order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)),
+        out,
+      );
+      const left = execFileSync('ps', ['-eo', 'args']).toString();
+      assert.doesNotMatch(left, new RegExp(shop.file.replaceAll('.', '\\.')));
+    } finally {
+      shop.cleanup();
+    }
   });
 
   it('rejects a manifest with an unknown key, naming file and line', async () => {
@@ -103,6 +178,16 @@ describe('switchyard up (the main job)', () => {
     }
   });
 });
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 describe('shop contracts', () => {
   for (const name of ['orders', 'consumers'])

@@ -7,7 +7,19 @@ import { validator } from '../contract/index.js';
 const ServiceEntry = Type.Object(
   {
     entry: Type.String({ minLength: 1, description: 'module whose default export is a defineService(...)' }),
+    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, default: 1 })),
+    /** Protocol other services use to call this one. */
+    protocol: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('grpc')])),
     config: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+const HubEntry = Type.Object(
+  {
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    dnsPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    domain: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
@@ -16,6 +28,9 @@ const ManifestSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     services: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), ServiceEntry),
+    hub: Type.Optional(HubEntry),
+    /** Client-side policies (see docs/rpc.md), keyed like `resilienceInterceptor`'s config. */
+    resilience: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     traffic: Type.Optional(
       Type.String({ description: 'module that drives sample calls while the system runs' }),
     ),

@@ -309,7 +309,10 @@ describe('context cancellation', () => {
     const early = new Context({ cancelable: true });
     early.cancel('gone');
     assert.equal(early.signal.aborted, true);
-    assert.throws(() => early.throwIfDone(), (e: unknown) => SwitchyardError.is(e, 'CANCELLED'));
+    assert.throws(
+      () => early.throwIfDone(),
+      (e: unknown) => SwitchyardError.is(e, 'CANCELLED'),
+    );
 
     const server = new Context({ cancelable: true });
     const child = server.child({ timeoutMs: 60_000 });

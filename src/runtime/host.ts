@@ -115,14 +115,22 @@ export function createHost(options: HostOptions = {}): Host {
     },
   };
 
+  // One transport per target service: clients are made per call (`ctx.client`), and a transport owns
+  // connection pools that must be shared, not rebuilt.
+  const remote = new Map<string, Transport>();
   function resolveTransport(contract: AnyContract): Transport {
     if (lookup(contract)) return local;
-    const transport = options.transports?.(contract);
-    if (!transport)
-      throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${serviceKey(contract)}`, {
-        details: { notSent: true },
-      });
-    transports.add(transport);
+    const key = serviceKey(contract);
+    let transport = remote.get(key);
+    if (!transport) {
+      transport = options.transports?.(contract);
+      if (!transport)
+        throw new SwitchyardError('UNAVAILABLE', `No instance or transport for ${key}`, {
+          details: { notSent: true },
+        });
+      remote.set(key, transport);
+      transports.add(transport);
+    }
     return transport;
   }
 

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { hubDefaults } from '../../discovery/hub-api.js';
 import { startHub, type HubOptions } from '../../hub/index.js';
 import type { Io } from '../io.js';
+import { stopWithParent } from '../up/parent-watch.js';
 
 const help = `Usage: switchyard hub [options]
 
@@ -24,6 +25,7 @@ Options:
 
 /** `switchyard hub`: the registry and its DNS interface, until SIGINT or SIGTERM. */
 export async function run(args: string[], io: Io): Promise<number> {
+  stopWithParent();
   const { values } = parseArgs({
     args,
     options: {

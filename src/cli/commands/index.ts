@@ -14,6 +14,14 @@ export const commands = {
     summary: 'run the service registry (HTTP API, health checks, DNS)',
     load: () => import('./hub.js') as Promise<Command>,
   },
+  service: {
+    summary: 'run one service of a manifest as its own process (what `up` starts)',
+    load: () => import('./service.js') as Promise<Command>,
+  },
+  call: {
+    summary: "call an operation of a registered service: call <service>.<op> '<json>'",
+    load: () => import('./call.js') as Promise<Command>,
+  },
   up: {
     summary: 'run the reference system (or a manifest) on this machine',
     load: () => import('./up.js') as Promise<Command>,

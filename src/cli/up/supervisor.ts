@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { supervisedEnv } from './parent-watch.js';
 
 export interface ProcessSpec {
   /** Unique within the system, e.g. `hub`, `orders-1`. */
@@ -53,8 +54,10 @@ export function createSupervisor(options: SupervisorOptions) {
 
   function launch(entry: Entry) {
     const child = spawn(entry.spec.command, [...entry.spec.args], {
-      env: { ...process.env, ...entry.spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...entry.spec.env, [supervisedEnv]: '1' },
+      // Own process group: Ctrl-C reaches only the supervisor. The stdin pipe tells the child when we die.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     entry.child = child;
     entry.pid = child.pid;
