@@ -46,7 +46,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(manifest.resilience ? { resilience: manifest.resilience as ResilienceConfig } : {}),
   });
   const id = `${name}-${values.replica}`;
-  await runServiceProcess({
+  const running = await runServiceProcess({
     name: id,
     services: [service],
     config: entry.config ?? {},
@@ -75,5 +75,6 @@ export async function run(args: string[], io: Io): Promise<number> {
     }),
     log: (line) => io.out(line),
   });
+  running.metrics?.observeResilience(remote.resilience.events);
   return new Promise<number>(() => {}); // runs until a signal stops the process
 }

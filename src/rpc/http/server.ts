@@ -25,6 +25,8 @@ export interface HttpServerOptions {
   codecs?: readonly Codec[];
   /** Hears every error answered with a 5xx status (for logs); its `cause` is the original exception. */
   onError?: (error: SwitchyardError, request: { method: string; path: string }) => void;
+  /** Serves `GET /metrics` (Prometheus text) when given. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface HttpServer {
@@ -125,6 +127,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   }
 
   function answerOther(req: IncomingMessage, res: ServerResponse, path: string, match: Match): void {
+    if (path === '/metrics' && options.metrics && req.method === 'GET') {
+      options.metrics().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
     if (path === '/healthz' || path === '/readyz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, path, 'GET, HEAD');
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok' }, draining);

@@ -7,6 +7,7 @@ import {
   type ServiceDefinition,
 } from '../../runtime/index.js';
 import { createHttpServer } from '../http/server.js';
+import { createMetrics, type Metrics } from '../../observability/index.js';
 
 const bugs = new Set<Code>(['INTERNAL', 'UNKNOWN', 'DATA_LOSS']);
 
@@ -49,10 +50,13 @@ export interface ServiceProcessOptions extends HostOptions {
   handleSignals?: boolean;
   /** What ends the process after a signal-initiated stop; `process.exit` by default. */
   exit?: (code: number) => void;
+  /** Prometheus metrics, served at `/metrics`; a fresh registry by default, `false` for none. */
+  metrics?: Metrics | false;
 }
 
 export interface ServiceProcess {
   readonly host: Host;
+  readonly metrics: Metrics | undefined;
   readonly endpoints: ProcessEndpoints;
   /** The graceful stop SIGTERM runs (deregister, drain, stop services, close clients), without exiting. */
   stop(): Promise<void>;
@@ -75,14 +79,24 @@ export async function runServiceProcess(options: ServiceProcessOptions): Promise
   };
   let running = false;
 
-  const { validate, interceptors, serverInterceptors } = options;
-  const { transports } = options;
+  const { validate, transports } = options;
+  const metrics =
+    options.metrics === false ? undefined : (options.metrics ?? createMetrics({ labels: { process: name } }));
+  // Metrics outermost on both sides: they see every call as its caller does, retries included.
+  const interceptors = [...(metrics ? [metrics.client] : []), ...(options.interceptors ?? [])];
+  const serverInterceptors = [...(metrics ? [metrics.server] : []), ...(options.serverInterceptors ?? [])];
   const host = createHost({ name, validate, interceptors, serverInterceptors, transports });
   for (const service of services) await startService(host, service, options.config);
 
   const servers: ProcessServer[] = [];
   if (options.http !== false) {
-    const http = createHttpServer({ host, ...options.http, ready: () => running, onError: logError });
+    const http = createHttpServer({
+      host,
+      ...options.http,
+      ready: () => running,
+      onError: logError,
+      ...(metrics ? { metrics: () => metrics.render() } : {}),
+    });
     servers.push({
       protocol: 'http',
       listen: async () => (await http.listen()).address,
@@ -141,7 +155,7 @@ export async function runServiceProcess(options: ServiceProcessOptions): Promise
     };
   }
 
-  return { host, endpoints, stop };
+  return { host, metrics, endpoints, stop };
 }
 
 function describe(error: unknown): string {
