@@ -23,6 +23,6 @@ describeRpcTransport('gRPC', {
     notSent: true,
     gracefulClose: true,
     // No payloadLimitBytes: grpc-js rejects an oversized message itself, from its length prefix and
-    // before any handler runs, as RESOURCE_EXHAUSTED without our trailer (see docs/rpc-grpc.md).
+    // before any handler runs, as RESOURCE_EXHAUSTED without our trailer (see the gRPC section of docs/rpc.md).
   },
 });
