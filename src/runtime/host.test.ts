@@ -4,38 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Type, contract, operation } from '../contract/index.js';
 import { SwitchyardError } from '../errors/index.js';
 import { OrdersContract } from '../../test/fixtures/orders.contract.js';
-import { Context, createHost, type Implementation } from './index.js';
+import { ordersImpl, rejectsWith, sampleOrder } from '../../test/fixtures/orders.impl.js';
+import { Context, createHost } from './index.js';
 
-const sampleOrder = {
-  orderId: 'o-1',
-  consumerId: 'c-1',
-  state: 'PENDING' as const,
-  items: [{ menuItemId: 'm-1', quantity: 2 }],
-  total: { amount: 1200, currency: 'EUR' },
-  tags: {},
-};
-
-function ordersImpl(
-  overrides: Partial<Implementation<typeof OrdersContract>> = {},
-): Implementation<typeof OrdersContract> {
-  return {
-    createOrder: (input) => ({ ...sampleOrder, consumerId: input.consumerId, items: input.items }),
-    getOrder: (input) => ({ ...sampleOrder, orderId: input.orderId }),
-    cancelOrder: (input) => ({ orderId: input.orderId, state: 'CANCELLED' }),
-    ...overrides,
-  };
-}
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<SwitchyardError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(SwitchyardError.is(error), `expected a SwitchyardError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
+const rejects = rejectsWith;
 
 describe('in-process host', () => {
   it('calls a local service as a function call with typed input and output', async () => {

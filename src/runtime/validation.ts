@@ -18,40 +18,27 @@ function validatorsOf(def: OperationDef): OperationValidators {
   return found;
 }
 
-/** Server side: fill defaults and check the input; check the output the handler produced. */
-export const validateInbound: Interceptor = (next) => async (call) => {
-  const { input, output: out } = validatorsOf(call.def);
-  call.input = checked(input, call.input, call);
-  const output = await next(call);
-  if (!out.check(output))
-    throw new SwitchyardError(
-      'INTERNAL',
-      `${call.contract.name}.${call.operation} produced an invalid response`,
-      {
-        details: { violations: out.violations(output) },
-      },
-    );
-  return output;
-};
-
 /**
- * Client side of a remote call: reject a bad input before it leaves the process; accept any response
- * that has what the client knows about (tolerant reader: unknown fields are ignored, not rejected).
+ * Validation at a boundary: fill defaults and check the input, then check the output. The server
+ * side rejects its own bad output as a bug; the client side of a remote call rejects a bad input
+ * before it leaves the process and accepts any response that has what it knows about (tolerant
+ * reader: unknown fields are ignored, not rejected).
  */
-export const validateOutbound: Interceptor = (next) => async (call) => {
-  const { input, output: out } = validatorsOf(call.def);
-  call.input = checked(input, call.input, call);
-  const output = await next(call);
-  if (!out.check(output))
-    throw new SwitchyardError(
-      'INTERNAL',
-      `${call.contract.name}.${call.operation} returned a response this client cannot read`,
-      {
+function validation(badOutput: string): Interceptor {
+  return (next) => async (call) => {
+    const { input, output: out } = validatorsOf(call.def);
+    call.input = checked(input, call.input, call);
+    const output = await next(call);
+    if (!out.check(output))
+      throw new SwitchyardError('INTERNAL', `${call.contract.name}.${call.operation} ${badOutput}`, {
         details: { violations: out.violations(output) },
-      },
-    );
-  return output;
-};
+      });
+    return output;
+  };
+}
+
+export const validateInbound: Interceptor = validation('produced an invalid response');
+export const validateOutbound: Interceptor = validation('returned a response this client cannot read');
 
 function checked(v: Validator, input: unknown, call: Call): unknown {
   const value = v.withDefaults(input);

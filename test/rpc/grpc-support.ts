@@ -10,26 +10,9 @@ import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { createHost, type Host, type HostOptions, type Implementation } from '../../src/runtime/index.js';
 import { OrdersContract } from '../fixtures/orders.contract.js';
+import { ordersImpl, sampleOrder } from '../fixtures/orders.impl.js';
 
-export const sampleOrder = {
-  orderId: 'o-1',
-  consumerId: 'c-1',
-  state: 'PENDING' as const,
-  items: [{ menuItemId: 'm-1', quantity: 2 }],
-  total: { amount: 1200, currency: 'EUR' },
-  tags: { channel: 'web' },
-};
-
-export function ordersImpl(
-  overrides: Partial<Implementation<typeof OrdersContract>> = {},
-): Implementation<typeof OrdersContract> {
-  return {
-    createOrder: (input) => ({ ...sampleOrder, consumerId: input.consumerId, items: input.items }),
-    getOrder: (input) => ({ ...sampleOrder, orderId: input.orderId }),
-    cancelOrder: (input) => ({ orderId: input.orderId, state: 'CANCELLED' }),
-    ...overrides,
-  };
-}
+export { ordersImpl, sampleOrder };
 
 export function ordersHost(
   overrides: Partial<Implementation<typeof OrdersContract>> = {},

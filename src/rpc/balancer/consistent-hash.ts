@@ -1,6 +1,7 @@
 import type { Instance } from '../../discovery/types.js';
 import type { Balancer } from './balancer.js';
 import { random } from './random.js';
+import { hashString } from '../../internal/hash.js';
 
 export interface ConsistentHashOptions {
   /** Points per instance on the ring (default 160, as ketama): more points spread keys more evenly. */
@@ -66,19 +67,7 @@ export function consistentHash(options: ConsistentHashOptions = {}): Balancer {
   };
 }
 
-/** FNV-1a with murmur3's finaliser: FNV alone spreads similar strings (`id#1`, `id#2`) poorly. */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** The ring's hash: murmur3 of the UTF-8 bytes, the same function that places messages on partitions. */
+export const hash32 = (s: string): number => hashString(s);
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -8,6 +8,7 @@ import { Context, createHost, type Host, type Implementation } from '../../runti
 import { OrdersContract } from '../../../test/fixtures/orders.contract.js';
 import { natsServers, rawConnection, uniqueName } from '../../../test/rpc/fixtures/nats-support.js';
 import { createNatsServer, natsTransport, operationSubject, type NatsServer } from './index.js';
+import { rejectsWith } from '../../../test/fixtures/orders.impl.js';
 
 const sampleOrder = {
   orderId: 'o-1',
@@ -36,16 +37,7 @@ const AuditContract = contract({
   },
 });
 
-async function rejects(promise: Promise<unknown>, code: string): Promise<SwitchyardError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(SwitchyardError.is(error), `expected a SwitchyardError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
+const rejects = rejectsWith;
 
 describe('RPC over NATS: transport', () => {
   const prefix = uniqueName('sy-test');
