@@ -9,3 +9,7 @@ export type {
   Delivery,
   OutgoingMessage,
 } from './adapter.js';
+export { embeddedBroker } from './embedded/index.js';
+export { jetStreamBroker } from './jetstream/index.js';
+export { rabbitMqBroker } from './rabbitmq/index.js';
+export { redisStreamsBroker } from './redis/index.js';

@@ -150,3 +150,39 @@ describe('resilience interceptor', () => {
     assert.equal(seen.getOrder![0]!.attempt, 1);
   });
 });
+
+describe('retry attempts keep the identity of their call', () => {
+  it('does not make a root call its own cause', async () => {
+    const { Type, contract, operation } = await import('../contract/index.js');
+    const { createHost } = await import('../runtime/index.js');
+    const { SwitchyardError } = await import('../errors/index.js');
+    const C = contract({
+      name: 'attempts',
+      version: '1.0.0',
+      operations: { get: operation({ input: Type.Object({}), output: Type.Object({}), idempotent: true }) },
+    });
+    const seen: { id: string; causationId: string | undefined; attempt: number }[] = [];
+    const host = createHost({
+      interceptors: [
+        resilienceInterceptor({
+          default: { retry: { maxAttempts: 2, backoff: { initialMs: 1, maxMs: 1, multiplier: 1 } } },
+        }),
+      ],
+    });
+    host.implement(C, {
+      get: (_input, ctx) => {
+        seen.push({ id: ctx.id, causationId: ctx.causationId, attempt: ctx.attempt });
+        if (seen.length === 1) throw new SwitchyardError('UNAVAILABLE', 'once');
+        return {};
+      },
+    });
+    await host.client(C).get({});
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.id, seen[1]!.id);
+    for (const s of seen) assert.equal(s.causationId, undefined);
+    assert.deepEqual(
+      seen.map((s) => s.attempt),
+      [1, 2],
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { SwitchyardError } from '../errors/index.js';
+import { neverAborted } from '../runtime/context.js';
 
 /** What each policy hands to the function it runs (and to the next policy in a `wrap`). */
 export interface ExecuteContext {
@@ -25,7 +26,8 @@ export interface Policy<Alt = never> {
   execute<T>(fn: (ctx: ExecuteContext) => Promise<T>, options?: ExecuteOptions): Promise<T | Alt>;
 }
 
-const never = new AbortController().signal;
+// The runtime's own never-aborting signal, so contexts without a signal are recognised here too.
+const never = neverAborted;
 const noop = () => {};
 
 /**

@@ -55,7 +55,9 @@ export class Context {
     this.#parent = parent;
     this.#id = init.id;
     this.#correlationId = init.correlationId ?? parent?.correlationId;
-    this.causationId = init.causationId ?? parent?.id;
+    // An explicit `causationId: undefined` (a retry attempt of a root call) must not fall back to the
+    // parent's id: the attempt is the same call as its parent, not caused by it.
+    this.causationId = 'causationId' in init ? init.causationId : parent?.id;
     this.#trace = init.trace;
     this.attempt = init.attempt ?? 1;
     this.metadata = init.metadata ?? parent?.metadata ?? {};
@@ -162,8 +164,8 @@ export class Context {
   }
 }
 
-/** Shared by every context that nothing can abort. */
-const neverAborted: AbortSignal = new AbortController().signal;
+/** Shared by every context that nothing can abort; never listen to it. */
+export const neverAborted: AbortSignal = new AbortController().signal;
 
 export function deadlineExceeded(): SwitchyardError {
   return new SwitchyardError('DEADLINE_EXCEEDED', 'The deadline expired before the call completed');

@@ -1,5 +1,5 @@
 export { createHost, serviceKey, type Host, type HostOptions } from './host.js';
-export { Context, deadlineExceeded, type ContextInit } from './context.js';
+export { Context, deadlineExceeded, neverAborted, type ContextInit } from './context.js';
 export { compose, type Call, type Interceptor, type Next } from './call.js';
 export { enforceDeadline } from './deadline.js';
 export { validateInbound, validateOutbound, checkInput } from './validation.js';

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SwitchyardError } from '../../errors/index.js';
+import { describeBrokerAdapter } from '../conformance/suite.js';
+import { eventually, Member, unique, workload } from '../conformance/support.js';
+import { embeddedBroker } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-embedded-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = join(dir, 'broker.db');
+const leaseMs = 1_500;
+
+/**
+ * The embedded engine is a file, not a server: there is nothing to stop and start. The nearest thing
+ * is an outage of the file, so this holds its write lock from another process for 2 s: publishes
+ * and acks wait (busy_timeout) or fail, then resume. It also keeps the suite's restart case exercised.
+ */
+async function lockFileFor(ms: number): Promise<void> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(process.argv[1]);
+    db.exec('BEGIN EXCLUSIVE');
+    console.log('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`;
+  const child = spawn(process.execPath, ['-e', script, file, String(ms)], {
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', () => resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+  });
+  child.removeAllListeners('exit');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+describeBrokerAdapter('embedded', {
+  create: async () => embeddedBroker({ file, leaseMs }),
+  childModule: fileURLToPath(new URL('./conformance-child.ts', import.meta.url)),
+  childEnv: { SWITCHYARD_EMBEDDED_FILE: file, SWITCHYARD_EMBEDDED_LEASE_MS: String(leaseMs) },
+  restartEngine: () => lockFileFor(2_000),
+  capabilities: { balancedAssignment: true, historyForNewGroups: true },
+  takeoverMs: leaseMs * 3,
+});
+
+describe('embedded broker specifics', () => {
+  it('deletes messages older than the retention; groups skip what is gone', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    const spec = { name: unique('ch'), partitions: 2, retentionMs: 50 };
+    try {
+      await broker.ensureChannel(spec);
+      await broker.publish(workload(spec, 4, 5, 'old'));
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      await broker.publish(workload(spec, 4, 2, 'new'));
+      assert.equal(broker.sweepRetention(), 20);
+      const m = new Member(broker, spec, unique('g'));
+      await eventually(
+        () => m.received.length >= 8,
+        5_000,
+        () => `${m.received.length} of 8`,
+      );
+      assert.ok(m.ids().every((id) => id.startsWith('new')));
+      await m.close();
+    } finally {
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
+  it('refuses work after close with UNAVAILABLE, and bad partition counts with INVALID_ARGUMENT', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    await assert.rejects(broker.ensureChannel({ name: unique('ch'), partitions: 0 }), (e: unknown) =>
+      SwitchyardError.is(e, 'INVALID_ARGUMENT'),
+    );
+    await broker.close();
+    await assert.rejects(broker.publish([]), (e: unknown) => SwitchyardError.is(e, 'UNAVAILABLE'));
+  });
+
+  it('a consumer of a channel with another partition count fails its iteration', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    const spec = { name: unique('ch'), partitions: 2 };
+    try {
+      await broker.ensureChannel(spec);
+      const consumer = broker.consume({
+        channel: { ...spec, partitions: 3 },
+        group: 'g',
+        member: unique('m'),
+      });
+      await assert.rejects(consumer[Symbol.asyncIterator]().next(), (e: unknown) =>
+        SwitchyardError.is(e, 'FAILED_PRECONDITION'),
+      );
+      await consumer.close();
+    } finally {
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
+  it('deleteChannel removes messages, offsets, leases and members', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    const spec = { name: unique('ch'), partitions: 2 };
+    await broker.ensureChannel(spec);
+    await broker.publish(workload(spec, 2, 2));
+    const m = new Member(broker, spec, unique('g'));
+    await eventually(
+      () => m.received.length >= 4,
+      5_000,
+      () => `${m.received.length} of 4`,
+    );
+    await m.close();
+    await broker.deleteChannel(spec.name);
+    await assert.rejects(broker.publish(workload(spec, 1, 1)), (e: unknown) =>
+      SwitchyardError.is(e, 'NOT_FOUND'),
+    );
+    await broker.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file, { readonly: true });
+    for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members'])
+      assert.equal(
+        db.prepare(`SELECT count(*) FROM ${table} WHERE channel = ?`).pluck().get(spec.name),
+        0,
+        table,
+      );
+    db.close();
+  });
+});

@@ -1,0 +1,167 @@
+import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import { SwitchyardError } from '../../errors/index.js';
+import { EmbeddedConsumer } from './consumer.js';
+import { busFor, openStore, type Synchronous } from './store.js';
+
+export interface EmbeddedBrokerOptions {
+  /** SQLite file shared by the processes of one machine (created if missing; WAL mode). */
+  readonly file: string;
+  /** Default retention of channels created without `retentionMs`; absent: kept until the channel is deleted. */
+  readonly retentionMs?: number;
+  /** How long a partition stays owned by a member that stopped renewing (it renews every `leaseMs / 3`). */
+  readonly leaseMs?: number;
+  /**
+   * SQLite `synchronous`: FULL (default) makes each committed publish and ack survive power loss;
+   * NORMAL only process crashes (WAL), and is much faster on slow disks.
+   */
+  readonly synchronous?: Synchronous;
+  /** How often expired messages are deleted (default: a tenth of the shortest retention, 1 s … 60 s). */
+  readonly retentionSweepMs?: number;
+}
+
+export interface EmbeddedBroker extends BrokerAdapter {
+  /** Deletes messages older than their channel's retention now (also done on a timer). Returns how many. */
+  sweepRetention(): number;
+}
+
+/**
+ * The embedded broker: a durable partitioned log in one SQLite file, shared by the processes of a
+ * machine. Channels, messages, group offsets, partition leases and group members are rows; see
+ * `consumer.ts` for assignment, leases and wake-ups.
+ */
+export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
+  const leaseMs = options.leaseMs ?? 5_000;
+  if (!(leaseMs >= 30)) throw new SwitchyardError('INVALID_ARGUMENT', 'leaseMs must be at least 30');
+  const db = openStore(options.file, options.synchronous ?? 'FULL');
+  const bus = busFor(options.file);
+  const consumers = new Set<EmbeddedConsumer>();
+  let closed = false;
+
+  const channelRow = db.prepare(`SELECT partitions, retention_ms FROM sy_channels WHERE name = ?`);
+  const insertChannel = db.prepare(
+    `INSERT INTO sy_channels (name, partitions, retention_ms, created_at) VALUES (?, ?, ?, ?)`,
+  );
+  const insertMessage =
+    db.prepare(`INSERT INTO sy_messages (channel, partition, id, headers, body, published_at)
+    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING`);
+  const sweep = db.prepare(`DELETE FROM sy_messages WHERE channel = ? AND published_at < ?`);
+  const retained = db.prepare(
+    `SELECT name, coalesce(retention_ms, ?) AS retention FROM sy_channels WHERE coalesce(retention_ms, ?) IS NOT NULL`,
+  );
+
+  function assertOpen() {
+    if (closed) throw new SwitchyardError('UNAVAILABLE', 'The embedded broker is closed');
+  }
+
+  const ensure = db
+    .transaction((spec: ChannelSpec) => {
+      if (typeof spec.name !== 'string' || spec.name.length === 0)
+        throw new SwitchyardError('INVALID_ARGUMENT', 'A channel needs a name');
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
+        throw new SwitchyardError('INVALID_ARGUMENT', `partitions must be a positive integer`);
+      const row = channelRow.get(spec.name) as { partitions: number } | undefined;
+      if (!row) {
+        insertChannel.run(spec.name, spec.partitions, spec.retentionMs ?? null, Date.now());
+      } else if (row.partitions !== spec.partitions) {
+        throw new SwitchyardError(
+          'FAILED_PRECONDITION',
+          `Channel ${spec.name} already exists with ${row.partitions} partitions, not ${spec.partitions}`,
+          { details: { channel: spec.name, partitions: row.partitions, requested: spec.partitions } },
+        );
+      }
+    })
+    .immediate.bind(null);
+
+  const append = db.transaction((messages: readonly OutgoingMessage[]) => {
+    const partitions = new Map<string, number>();
+    const now = Date.now();
+    for (const m of messages) {
+      let count = partitions.get(m.channel);
+      if (count === undefined) {
+        const row = channelRow.get(m.channel) as { partitions: number } | undefined;
+        if (!row)
+          throw new SwitchyardError('NOT_FOUND', `Channel ${m.channel} does not exist`, {
+            details: { channel: m.channel },
+          });
+        count = row.partitions;
+        partitions.set(m.channel, count);
+      }
+      if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= count)
+        throw new SwitchyardError(
+          'OUT_OF_RANGE',
+          `Partition ${m.partition} is out of range for channel ${m.channel}`,
+          {
+            details: { channel: m.channel, partition: m.partition, partitions: count },
+          },
+        );
+      const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+      insertMessage.run(m.channel, m.partition, m.id, JSON.stringify(m.headers), body, now);
+    }
+    return [...partitions.keys()];
+  });
+
+  function sweepRetention(): number {
+    const now = Date.now();
+    const fallback = options.retentionMs ?? null;
+    let deleted = 0;
+    const channels = retained.all(fallback, fallback) as { name: string; retention: number }[];
+    for (const { name, retention } of channels) deleted += sweep.run(name, now - retention).changes;
+    return deleted;
+  }
+
+  const sweepMs =
+    options.retentionSweepMs ?? Math.min(60_000, Math.max(1_000, (options.retentionMs ?? 600_000) / 10));
+  const sweeper = setInterval(() => {
+    try {
+      sweepRetention();
+    } catch {
+      // busy: next time
+    }
+  }, sweepMs);
+  sweeper.unref();
+
+  return {
+    name: 'embedded',
+    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true },
+    async ensureChannel(spec) {
+      assertOpen();
+      ensure(spec);
+    },
+    async publish(messages) {
+      assertOpen();
+      if (messages.length === 0) return;
+      const channels = append.immediate(messages);
+      for (const channel of channels) bus.emit(`publish:${channel}`);
+    },
+    consume(consumerOptions: ConsumerOptions): Consumer {
+      assertOpen();
+      const consumer = new EmbeddedConsumer(
+        { db, bus, leaseMs, ensureChannel: () => ensure(consumerOptions.channel) },
+        consumerOptions,
+      );
+      consumers.add(consumer);
+      const close = consumer.close.bind(consumer);
+      consumer.close = async () => {
+        consumers.delete(consumer);
+        await close();
+      };
+      return consumer;
+    },
+    async deleteChannel(name) {
+      assertOpen();
+      db.transaction(() => {
+        for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members'])
+          db.prepare(`DELETE FROM ${table} WHERE channel = ?`).run(name);
+        db.prepare(`DELETE FROM sy_channels WHERE name = ?`).run(name);
+      }).immediate();
+    },
+    sweepRetention,
+    async close() {
+      if (closed) return;
+      await Promise.all([...consumers].map((c) => c.close()));
+      closed = true;
+      clearInterval(sweeper);
+      db.close();
+    },
+  };
+}

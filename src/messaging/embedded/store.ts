@@ -1,0 +1,86 @@
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * The log's tables. `messages.seq` is one global AUTOINCREMENT sequence: inserts are serialized by
+ * SQLite's write lock, so within a partition `seq` follows publish order and never goes back, even
+ * after deletions (AUTOINCREMENT never reuses a value).
+ */
+const schema = `
+CREATE TABLE IF NOT EXISTS sy_channels (
+  name TEXT PRIMARY KEY,
+  partitions INTEGER NOT NULL,
+  retention_ms INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sy_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  body BLOB NOT NULL,
+  published_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sy_messages_partition ON sy_messages (channel, partition, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS sy_messages_dedup ON sy_messages (channel, id);
+CREATE INDEX IF NOT EXISTS sy_messages_age ON sy_messages (channel, published_at);
+-- Per group and partition: the last acknowledged seq, and the message out for delivery with its count.
+CREATE TABLE IF NOT EXISTS sy_offsets (
+  channel TEXT NOT NULL,
+  grp TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  acked INTEGER NOT NULL DEFAULT 0,
+  pending_seq INTEGER,
+  deliveries INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (channel, grp, partition)
+);
+CREATE TABLE IF NOT EXISTS sy_leases (
+  channel TEXT NOT NULL,
+  grp TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  member TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (channel, grp, partition)
+);
+CREATE TABLE IF NOT EXISTS sy_members (
+  channel TEXT NOT NULL,
+  grp TEXT NOT NULL,
+  member TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (channel, grp, member)
+);
+`;
+
+export type Synchronous = 'FULL' | 'NORMAL';
+
+export function openStore(file: string, synchronous: Synchronous): Db {
+  const db = new Database(file);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.transaction(() => db.exec(schema)).immediate();
+  return db;
+}
+
+/**
+ * In-process wake-ups, shared by every adapter of this process on the same file: `publish:<channel>`
+ * after a commit, `members:<channel>\0<group>` when a member joins or leaves. Other processes are
+ * reached by polling.
+ */
+const buses = new Map<string, EventEmitter>();
+
+export function busFor(file: string): EventEmitter {
+  const key = resolve(file);
+  let bus = buses.get(key);
+  if (!bus) {
+    bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    buses.set(key, bus);
+  }
+  return bus;
+}

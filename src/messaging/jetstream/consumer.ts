@@ -1,0 +1,407 @@
+import type { KV, Msg, NatsConnection } from 'nats';
+import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
+import { loadNats, type Link } from './link.js';
+import { namesFor, type Names } from './topology.js';
+
+export interface ConsumerDeps {
+  readonly link: Link;
+  readonly prefix: string;
+  /** How long one pull request waits on the server for a message. */
+  readonly pullExpiresMs: number;
+  /** Declares the stream and the group's durable consumers (idempotent). */
+  readonly prepare: () => Promise<void>;
+}
+
+export function backoff(failures: number): number {
+  return Math.min(2_000, 100 * 2 ** failures) * (0.75 + Math.random() * 0.5);
+}
+
+/** The delivery count from a `$JS.ACK.…` reply subject (v1: 9 tokens, v2 with domain and hash: 12+). */
+export function deliveredOf(reply: string): number {
+  const tokens = reply.split('.');
+  const value = Number(tokens.length >= 12 ? tokens[6] : tokens[4]);
+  return Number.isInteger(value) && value > 0 ? value : 1;
+}
+
+interface Owned {
+  readonly partition: number;
+  revision: number;
+  /** Local time of the last successful create/update of the lease. */
+  renewedAt: number;
+  releasing: boolean;
+  stopped: boolean;
+  /** Settles the in-flight delivery with a NAK (on close) so the next owner gets it at once. */
+  drop: (() => Promise<void>) | undefined;
+  worker: Promise<void> | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One member of a group. Partition ownership lives in a JetStream KV bucket whose TTL is the lease:
+ * members put a heartbeat key, count live members, claim free partition leases with `create` up to
+ * ceil(partitions / members), renew theirs with `update(revision)` and give back extras. Each owned
+ * partition has one worker pulling one message at a time from the group's durable consumer for that
+ * partition (MaxAckPending=1), waiting for ack/nak before the next pull.
+ */
+export class JetStreamConsumer implements Consumer {
+  private readonly names: Names;
+  private readonly buffer: Delivery[] = [];
+  private waiter: ((result: IteratorResult<Delivery>) => void) | undefined;
+  private closed = false;
+  private readonly owned = new Map<number, Owned>();
+  private readonly running: Promise<void>;
+  private readonly sleeps = new Set<() => void>();
+  private prepared = false;
+  private ttlMs = 0;
+  private readonly unlisten: () => void;
+  private watcher: { stop(): void } | undefined;
+  private knownMembers = new Set<string>();
+
+  constructor(
+    private readonly deps: ConsumerDeps,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.names = namesFor(deps.prefix, options.channel.name);
+    this.unlisten = deps.link.listen((event) => this.emit(event));
+    this.running = this.run();
+  }
+
+  private emit(event: ConsumerEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's failure must not stop consumption.
+    }
+  }
+
+  private get tickMs(): number {
+    return Math.max(100, Math.floor(this.ttlMs / 3));
+  }
+
+  /** Keeps membership and leases up to date until closed. */
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        const { kv, ttlMs } = await this.deps.link.kv();
+        this.ttlMs = ttlMs;
+        if (!this.prepared) {
+          await this.deps.prepare();
+          this.prepared = true;
+        }
+        if (!this.watcher) await this.watch(kv);
+        await this.tick(kv);
+        failures = 0;
+        await this.sleep(this.tickMs);
+      } catch {
+        if (this.closed) break;
+        this.expireStale();
+        await this.sleep(backoff(failures++));
+      }
+    }
+  }
+
+  /** Wakes the lease loop when a lease is given back or the membership changes (polling covers the rest). */
+  private async watch(kv: KV): Promise<void> {
+    const group = this.options.group;
+    const prefix = this.names.lease(group, 0).replace(/\.l\.0$/, '');
+    const iter = await kv.watch({
+      key: `${prefix}.>`,
+      include: (await loadNats()).KvWatchInclude.UpdatesOnly,
+    });
+    this.watcher = iter;
+    void (async () => {
+      try {
+        for await (const entry of iter) {
+          const isLease = entry.key.startsWith(`${prefix}.l.`);
+          const gone = entry.operation !== 'PUT';
+          if ((isLease && gone) || (!isLease && (gone || !this.knownMembers.has(entry.key)))) this.wakeUp();
+        }
+      } catch {
+        // Polling still works.
+      }
+      if (this.watcher === iter) this.watcher = undefined;
+    })();
+  }
+
+  private async tick(kv: KV): Promise<void> {
+    const { group, member, channel } = this.options;
+    await kv.put(this.names.member(group, member), encoder.encode(member));
+    const members = new Set<string>();
+    for await (const key of await kv.keys(this.names.members(group))) members.add(key);
+    this.knownMembers = members;
+    const partitions = channel.partitions;
+    const entries = await Promise.all(
+      Array.from({ length: partitions }, (_, p) => kv.get(this.names.lease(group, p))),
+    );
+    if (this.closed) return;
+    const revoked: number[] = [];
+    for (const owned of [...this.owned.values()]) {
+      const entry = entries[owned.partition];
+      if (!entry || entry.operation !== 'PUT' || entry.revision !== owned.revision) {
+        this.stop(owned);
+        revoked.push(owned.partition);
+        continue;
+      }
+      try {
+        owned.revision = await kv.update(
+          this.names.lease(group, owned.partition),
+          encoder.encode(member),
+          owned.revision,
+        );
+        owned.renewedAt = Date.now();
+      } catch {
+        this.stop(owned);
+        revoked.push(owned.partition);
+      }
+    }
+    if (revoked.length > 0) this.emit({ type: 'revoked', partitions: revoked.sort((a, b) => a - b) });
+    if (this.closed) return;
+
+    const target = Math.ceil(partitions / Math.max(1, members.size));
+    const active = [...this.owned.values()]
+      .filter((o) => !o.releasing)
+      .sort((a, b) => a.partition - b.partition);
+    // Give back the highest extras; each is released by its worker once its in-flight message is settled.
+    for (const extra of active.slice(target)) {
+      extra.releasing = true;
+      if (!extra.worker) void this.release(extra);
+    }
+    let count = Math.min(active.length, target);
+    const assigned: number[] = [];
+    // Start at a member-dependent offset so members joining together try different partitions first.
+    const offset = [...member].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % partitions;
+    for (let i = 0; i < partitions && count < target && !this.closed; i++) {
+      const p = (offset + i) % partitions;
+      const entry = entries[p];
+      if (this.owned.has(p) || (entry && entry.operation === 'PUT')) continue;
+      try {
+        const revision = await kv.create(this.names.lease(group, p), encoder.encode(member));
+        if (this.closed) {
+          await kv.delete(this.names.lease(group, p), { previousSeq: revision }).catch(() => {});
+          break;
+        }
+        const owned: Owned = {
+          partition: p,
+          revision,
+          renewedAt: Date.now(),
+          releasing: false,
+          stopped: false,
+          drop: undefined,
+          worker: undefined,
+        };
+        this.owned.set(p, owned);
+        assigned.push(p);
+        count++;
+      } catch {
+        // Someone else claimed it first.
+      }
+    }
+    if (assigned.length > 0) {
+      this.emit({ type: 'assigned', partitions: assigned.sort((a, b) => a - b) });
+      for (const p of assigned) {
+        const owned = this.owned.get(p)!;
+        owned.worker = this.work(owned);
+      }
+    }
+  }
+
+  /** After renewals failed for about a lease, the lease may belong to someone else: stop those partitions. */
+  private expireStale(): void {
+    const revoked: number[] = [];
+    for (const owned of [...this.owned.values()])
+      if (Date.now() - owned.renewedAt > this.ttlMs - this.tickMs) {
+        this.stop(owned);
+        revoked.push(owned.partition);
+      }
+    if (revoked.length > 0) this.emit({ type: 'revoked', partitions: revoked.sort((a, b) => a - b) });
+  }
+
+  private stop(owned: Owned): void {
+    owned.stopped = true;
+    if (this.owned.get(owned.partition) === owned) this.owned.delete(owned.partition);
+  }
+
+  /** Gives a lease back (only if still ours) so another member can claim it right away. */
+  private async release(owned: Owned): Promise<void> {
+    if (owned.stopped) return;
+    this.stop(owned);
+    try {
+      const { kv } = await this.deps.link.kv();
+      await kv.delete(this.names.lease(this.options.group, owned.partition), { previousSeq: owned.revision });
+    } catch {
+      // It expires by itself.
+    }
+    if (!this.closed) this.emit({ type: 'revoked', partitions: [owned.partition] });
+  }
+
+  private active(owned: Owned): boolean {
+    return !this.closed && !owned.stopped && !owned.releasing && Date.now() - owned.renewedAt < this.ttlMs;
+  }
+
+  /** Pulls one message at a time for one owned partition. */
+  private async work(owned: Owned): Promise<void> {
+    let failures = 0;
+    while (this.active(owned)) {
+      let pulled: { msg: Msg; reply: string } | null;
+      try {
+        pulled = await this.pull(owned.partition);
+        failures = 0;
+      } catch (error) {
+        if ((error as { code?: string }).code === '503' || (error as { missing?: boolean }).missing) {
+          // The stream or the consumer is gone (deleteChannel, or JetStream still starting): prepare again.
+          this.prepared = false;
+          this.wakeUp();
+        }
+        await this.sleep(backoff(failures++));
+        continue;
+      }
+      if (!pulled) continue;
+      const { nc } = await this.deps.link.get();
+      if (!this.active(owned)) {
+        await this.settle(nc, pulled.reply, '-NAK');
+        break;
+      }
+      await this.deliver(nc, owned, pulled.msg, pulled.reply);
+    }
+    owned.worker = undefined;
+    if (owned.releasing && !this.closed) await this.release(owned);
+  }
+
+  private async pull(partition: number): Promise<{ msg: Msg; reply: string } | null> {
+    const { nc } = await this.deps.link.get();
+    const durable = this.names.durable(this.options.group, partition);
+    const expires = this.deps.pullExpiresMs;
+    const msg = await nc.request(
+      `$JS.API.CONSUMER.MSG.NEXT.${this.names.stream}.${durable}`,
+      encoder.encode(JSON.stringify({ batch: 1, expires: expires * 1_000_000 })),
+      // Not the shared reply inbox: JetStream delivers with the stored subject, which the muxer cannot route.
+      { timeout: expires + 5_000, noMux: true },
+    );
+    const code = msg.headers?.code ?? 0;
+    if (code === 404 || code === 408) return null;
+    if (code >= 400)
+      throw Object.assign(new Error(`pull: ${code} ${msg.headers?.description ?? ''}`), {
+        missing: code === 409,
+      });
+    const reply = msg.reply;
+    return reply?.startsWith('$JS.ACK.') ? { msg, reply } : null;
+  }
+
+  /** Sends an ack-protocol message and waits for the server to confirm it (best effort). */
+  private async settle(nc: NatsConnection, reply: string, body: string): Promise<boolean> {
+    try {
+      await nc.request(reply, encoder.encode(body), { timeout: 5_000 });
+      return true;
+    } catch {
+      // Not confirmed: the server redelivers after ack_wait (at least once).
+      return false;
+    }
+  }
+
+  private async deliver(nc: NatsConnection, owned: Owned, msg: Msg, reply: string): Promise<void> {
+    const headers: Record<string, string> = {};
+    let id = '';
+    if (msg.headers)
+      for (const key of msg.headers.keys()) {
+        const value = msg.headers.get(key);
+        if (key.toLowerCase() === 'nats-msg-id') id = value;
+        // Nats-Expected-Stream and other engine headers are not the application's.
+        else if (!key.toLowerCase().startsWith('nats-')) headers[key] = value;
+      }
+    let settled = false;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    // Keep the message ours while it is being handled: the consumer's ack_wait is about one lease.
+    const progress = setInterval(() => {
+      if (!settled) nc.publish(reply, encoder.encode('+WPI'));
+    }, this.tickMs);
+    const settle = async (body: string) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(progress);
+      await this.settle(nc, reply, body);
+      finish();
+    };
+    owned.drop = () => settle('-NAK');
+    this.push({
+      channel: this.options.channel.name,
+      partition: owned.partition,
+      id,
+      headers,
+      body: msg.data,
+      deliveryCount: deliveredOf(reply),
+      ack: () => settle('+ACK'),
+      nak: (delayMs = 0) =>
+        settle(delayMs > 0 ? `-NAK ${JSON.stringify({ delay: Math.round(delayMs * 1e6) })}` : '-NAK'),
+    });
+    await finished;
+    owned.drop = undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleeps.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleeps.add(done);
+    });
+  }
+
+  private wakeUp(): void {
+    for (const done of [...this.sleeps]) done();
+  }
+
+  private push(delivery: Delivery): void {
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = undefined;
+      waiter({ value: delivery, done: false });
+    } else this.buffer.push(delivery);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.running;
+    this.closed = true;
+    this.unlisten();
+    this.watcher?.stop();
+    this.wakeUp();
+    const owned = [...this.owned.values()];
+    // Unsettled deliveries go back at once (NAK), then the leases, so the next owner starts right away.
+    await Promise.all(owned.map((o) => o.drop?.()));
+    await Promise.all(owned.map((o) => o.worker));
+    this.buffer.length = 0;
+    await Promise.all(owned.map((o) => this.release(o)));
+    try {
+      const { kv } = await this.deps.link.kv();
+      await kv.delete(this.names.member(this.options.group, this.options.member));
+    } catch {
+      // It expires by itself.
+    }
+    if (owned.length > 0)
+      this.emit({ type: 'revoked', partitions: owned.map((o) => o.partition).sort((a, b) => a - b) });
+    this.waiter?.({ value: undefined, done: true });
+    this.waiter = undefined;
+    await this.running;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    return {
+      next: () => {
+        const next = this.buffer.shift();
+        if (next) return Promise.resolve({ value: next, done: false });
+        if (this.closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiter = resolve));
+      },
+      return: async () => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from 'nats';
+import { SwitchyardError } from '../../errors/index.js';
+import type { BrokerAdapter, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import { JetStreamConsumer } from './consumer.js';
+import { Link, loadNats } from './link.js';
+import { Publisher } from './publisher.js';
+import {
+  declareChannel,
+  declareConsumer,
+  isNotFound,
+  namesFor,
+  validPrefix,
+  type TopologySettings,
+} from './topology.js';
+
+export { namesFor, token, type Names } from './topology.js';
+
+export interface JetStreamBrokerOptions {
+  /** NATS server URL(s); default `nats://127.0.0.1:4222`. Ignored when `connection` is given. */
+  servers?: string | string[];
+  /** A connection the caller owns; the adapter does not close it. */
+  connection?: NatsConnection;
+  /** First part of every stream, subject and the lease bucket (`[A-Za-z0-9_-]+`); default `switchyard`. */
+  prefix?: string;
+  /**
+   * Partition lease duration (the TTL of the `<prefix>_leases` KV bucket, fixed when the bucket is
+   * created) and the durable consumers' ack_wait; default 6000. A member that dies loses its
+   * partitions, and its unacknowledged message is redelivered, after about this long.
+   */
+  leaseMs?: number;
+  /** Window in which a repeated `Nats-Msg-Id` is dropped by the stream; default 120000 (capped by retention). */
+  dedupWindowMs?: number;
+  /** How long one pull waits on the server; default 1000. A closing consumer waits up to this long. */
+  pullExpiresMs?: number;
+  /** How long `publish` keeps retrying one unconfirmed message (same id, so no duplicates); default 10000. */
+  publishTimeoutMs?: number;
+  /** Stream replicas (clustered JetStream); default 1. */
+  replicas?: number;
+}
+
+/** A broker adapter on NATS JetStream 2.9+: a stream per channel, a durable pull consumer per group and partition. */
+export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAdapter {
+  const prefix = validPrefix(options.prefix ?? 'switchyard');
+  const leaseMs = options.leaseMs ?? 6_000;
+  const settings: TopologySettings = {
+    prefix,
+    dedupWindowMs: options.dedupWindowMs ?? 120_000,
+    replicas: options.replicas ?? 1,
+  };
+  const link = new Link({
+    servers: options.servers,
+    connection: options.connection,
+    name: `switchyard ${process.pid} ${randomUUID().slice(0, 8)}`,
+    bucket: `${prefix}_leases`,
+    leaseMs,
+  });
+  const publisher = new Publisher(link, { prefix, publishTimeoutMs: options.publishTimeoutMs ?? 10_000 });
+  const consumers = new Set<JetStreamConsumer>();
+  /** Partition counts of channels ensured through this adapter (publish range checks). */
+  const declared = new Map<string, number>();
+  let closed = false;
+
+  return {
+    name: 'jetstream',
+    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true },
+    async ensureChannel(spec) {
+      const nats = await loadNats();
+      const { jsm } = await link.get();
+      await declareChannel(nats, jsm, settings, spec);
+      declared.set(spec.name, spec.partitions);
+    },
+    async publish(messages: readonly OutgoingMessage[]) {
+      for (const m of messages) {
+        const partitions = declared.get(m.channel);
+        if (
+          !Number.isInteger(m.partition) ||
+          m.partition < 0 ||
+          (partitions !== undefined && m.partition >= partitions)
+        )
+          throw new SwitchyardError(
+            'OUT_OF_RANGE',
+            `Partition ${m.partition} is out of range for channel ${m.channel}`,
+            {
+              details: { channel: m.channel, partition: m.partition },
+            },
+          );
+      }
+      await publisher.publish(await loadNats(), messages);
+    },
+    consume(consumerOptions: ConsumerOptions): Consumer {
+      if (closed) throw new SwitchyardError('UNAVAILABLE', 'The JetStream adapter is closed');
+      const { channel, group } = consumerOptions;
+      const consumer = new JetStreamConsumer(
+        {
+          link,
+          prefix,
+          pullExpiresMs: options.pullExpiresMs ?? 1_000,
+          prepare: async () => {
+            const nats = await loadNats();
+            const { jsm } = await link.get();
+            const { ttlMs } = await link.kv();
+            // Re-declared after deleteChannel or a lost stream, like every (re)subscription.
+            await declareChannel(nats, jsm, settings, channel);
+            declared.set(channel.name, channel.partitions);
+            const names = namesFor(prefix, channel.name);
+            for (let p = 0; p < channel.partitions; p++)
+              await declareConsumer(nats, jsm, names, group, p, ttlMs);
+          },
+        },
+        consumerOptions,
+      );
+      consumers.add(consumer);
+      const close = consumer.close.bind(consumer);
+      consumer.close = async () => {
+        consumers.delete(consumer);
+        await close();
+      };
+      return consumer;
+    },
+    async deleteChannel(name: string) {
+      const { jsm } = await link.get();
+      const names = namesFor(prefix, name);
+      try {
+        await jsm.streams.delete(names.stream);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      // Memberships and leases of every group of the channel.
+      await jsm.streams
+        .purge(`KV_${prefix}_leases`, { filter: `$KV.${prefix}_leases.${names.keys}` })
+        .catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
+      declared.delete(name);
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...consumers].map((c) => c.close()));
+      await link.close();
+    },
+  };
+}

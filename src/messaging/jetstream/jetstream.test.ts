@@ -1,0 +1,336 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { SwitchyardError } from '../../errors/index.js';
+import type {
+  BrokerAdapter,
+  ChannelSpec,
+  Consumer,
+  ConsumerEvent,
+  Delivery,
+  OutgoingMessage,
+} from '../adapter.js';
+import { deliveredOf } from './consumer.js';
+import { jetStreamBroker, namesFor, token, type JetStreamBrokerOptions } from './index.js';
+import { loadNats } from './link.js';
+import { startPrivateNatsServer } from './private-server.js';
+
+// The NATS server is shared with other test runs: every test uses its own prefix and deletes what it made.
+const servers = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const unique = (kind: string) => `${kind}-${randomBytes(4).toString('hex')}`;
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+/** Deletes everything a prefix made on a server: its streams and its lease bucket. */
+async function purgePrefix(url: string, prefix: string): Promise<void> {
+  const nats = await loadNats();
+  const nc = await nats.connect({ servers: url });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const name of jsm.streams.names())
+      if (name.startsWith(`${prefix}_`) || name === `KV_${prefix}_leases`) await jsm.streams.delete(name);
+  } finally {
+    await nc.close();
+  }
+}
+
+function broker(options: JetStreamBrokerOptions): BrokerAdapter {
+  const adapter = jetStreamBroker({ servers, leaseMs: 3_000, ...options });
+  cleanups.push(() => adapter.close());
+  return adapter;
+}
+
+async function setup(partitions: number, options: JetStreamBrokerOptions = {}) {
+  const prefix = options.prefix ?? unique('sytest').replace('-', '_');
+  const url = typeof options.servers === 'string' ? options.servers : servers;
+  cleanups.push(() => purgePrefix(url, prefix));
+  const adapter = broker({ ...options, prefix });
+  const spec: ChannelSpec = { name: unique('ch'), partitions };
+  await adapter.ensureChannel(spec);
+  return { adapter, spec, prefix };
+}
+
+function message(spec: ChannelSpec, partition: number, n: number | string): OutgoingMessage {
+  return {
+    channel: spec.name,
+    partition,
+    id: `m-${partition}-${n}`,
+    headers: { n: String(n), 'X-Mixed-Case': 'v' },
+    body: new TextEncoder().encode(`body ${n}`),
+  };
+}
+
+/** The next `count` deliveries of a consumer, failing after `ms`. */
+const pending = new WeakMap<Consumer, Promise<IteratorResult<Delivery>>>();
+
+async function take(consumer: Consumer, count: number, ms = 8_000): Promise<Delivery[]> {
+  const it = consumer[Symbol.asyncIterator]();
+  const got: Delivery[] = [];
+  const deadline = Date.now() + ms;
+  while (got.length < count) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`timed out after ${got.length} of ${count} deliveries`)),
+        Math.max(1, deadline - Date.now()),
+      );
+    });
+    try {
+      const waiting = pending.get(consumer) ?? it.next();
+      pending.set(consumer, waiting);
+      const next = await Promise.race([waiting, timeout]);
+      pending.delete(consumer);
+      if (next.done) break;
+      got.push(next.value);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return got;
+}
+
+async function next(consumer: Consumer, ms: number): Promise<Delivery | undefined> {
+  return take(consumer, 1, ms).then(
+    (d) => d[0],
+    () => undefined,
+  );
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Tracks a consumer's owned partitions from its events. */
+function ownership() {
+  const owned = new Set<number>();
+  const events: ConsumerEvent[] = [];
+  return {
+    owned,
+    events,
+    onEvent: (event: ConsumerEvent) => {
+      events.push(event);
+      if (event.type === 'assigned') for (const p of event.partitions) owned.add(p);
+      if (event.type === 'revoked') for (const p of event.partitions) owned.delete(p);
+    },
+  };
+}
+
+describe('JetStream names', () => {
+  test('tokens keep safe names and make others safe and distinct', () => {
+    assert.equal(token('orders'), 'orders');
+    assert.match(token('orders.created'), /^orders_created-[0-9a-f]{8}$/);
+    assert.notEqual(token('a.b'), token('a_b'));
+    const names = namesFor('sy', 'orders');
+    assert.equal(names.stream, 'sy_orders');
+    assert.equal(names.subjects, 'sy.orders.p.*');
+    assert.equal(names.subject(3), 'sy.orders.p.3');
+    assert.equal(names.durable('kitchen', 2), 'kitchen_p2');
+    assert.throws(() => jetStreamBroker({ prefix: 'a.b' }), SwitchyardError);
+  });
+
+  test('delivery count comes from the ack subject (v1 and v2 forms)', () => {
+    assert.equal(deliveredOf('$JS.ACK.s.c.3.10.9.1700000000.0'), 3);
+    assert.equal(deliveredOf('$JS.ACK.dom.hash.s.c.2.10.9.1700000000.0.rnd'), 2);
+  });
+});
+
+describe('JetStream broker adapter', { timeout: 90_000 }, () => {
+  test('publish confirms, then delivers each partition in publish order, one in flight', async () => {
+    const { adapter, spec } = await setup(2);
+    const batch = [];
+    for (let n = 0; n < 10; n++) batch.push(message(spec, n % 2, n));
+    await adapter.publish(batch);
+
+    const consumer = adapter.consume({ channel: spec, group: 'g', member: unique('m') });
+    const got: Delivery[] = [];
+    // One in flight per partition: at most two deliveries until something is acknowledged.
+    const firstTwo = await take(consumer, 2);
+    assert.equal(await next(consumer, 1_500), undefined);
+    got.push(...firstTwo);
+    for (const d of firstTwo) await d.ack();
+    while (got.length < 10) {
+      const [d] = await take(consumer, 1);
+      got.push(d!);
+      await d!.ack();
+    }
+    await consumer.close();
+
+    for (const p of [0, 1]) {
+      const ns = got.filter((d) => d.partition === p).map((d) => Number(d.headers.n));
+      assert.deepEqual(
+        ns,
+        [0, 2, 4, 6, 8].map((n) => n + p),
+      );
+    }
+    const first = got.find((d) => d.headers.n === '0')!;
+    assert.equal(first.id, 'm-0-0');
+    assert.equal(first.deliveryCount, 1);
+    assert.equal(first.channel, spec.name);
+    assert.equal(first.headers['X-Mixed-Case'], 'v');
+    assert.equal(first.headers['Nats-Msg-Id'], undefined);
+    assert.equal(new TextDecoder().decode(first.body), 'body 0');
+  });
+
+  test('every group receives every message (fan-out)', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.publish([message(spec, 0, 1), message(spec, 0, 2)]);
+    const consumers = ['a', 'b'].map((group) =>
+      adapter.consume({ channel: spec, group, member: unique('m') }),
+    );
+    for (const consumer of consumers) {
+      const [one] = await take(consumer, 1);
+      await one!.ack();
+      const [two] = await take(consumer, 1);
+      await two!.ack();
+      assert.deepEqual([one!.headers.n, two!.headers.n], ['1', '2']);
+    }
+    await Promise.all(consumers.map((c) => c.close()));
+  });
+
+  test('two members split the partitions and each gets only its own', async () => {
+    const { adapter, spec } = await setup(4);
+    const a = ownership();
+    const b = ownership();
+    const ca = adapter.consume({ channel: spec, group: 'g', member: unique('a'), onEvent: a.onEvent });
+    await until(() => a.owned.size === 4, 8_000, 'first member to own all');
+    const cb = adapter.consume({ channel: spec, group: 'g', member: unique('b'), onEvent: b.onEvent });
+    await until(() => a.owned.size === 2 && b.owned.size === 2, 10_000, 'a 2/2 split');
+    assert.deepEqual([...a.owned, ...b.owned].sort(), [0, 1, 2, 3]);
+
+    await adapter.publish([0, 1, 2, 3].map((p) => message(spec, p, `x${p}`)));
+    const [ga, gb] = await Promise.all([take(ca, 2), take(cb, 2)]);
+    for (const d of [...ga, ...gb]) await d.ack();
+    assert.deepEqual(ga.map((d) => d.partition).sort(), [...a.owned].sort());
+    assert.deepEqual(gb.map((d) => d.partition).sort(), [...b.owned].sort());
+
+    // When one closes, the other takes everything back.
+    await cb.close();
+    await until(() => a.owned.size === 4, 8_000, 'the survivor to own all');
+    await ca.close();
+  });
+
+  test('an unacknowledged message goes to the next owner when its member closes', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.publish([message(spec, 0, 1), message(spec, 0, 2)]);
+    const first = adapter.consume({ channel: spec, group: 'g', member: unique('m') });
+    const [d] = await take(first, 1);
+    assert.equal(d!.headers.n, '1');
+    const second = adapter.consume({ channel: spec, group: 'g', member: unique('m') });
+    const started = Date.now();
+    await first.close(); // without acking
+    const [again] = await take(second, 1);
+    assert.equal(again!.headers.n, '1');
+    assert.equal(again!.deliveryCount, 2);
+    assert.ok(Date.now() - started < 3_000, 'handed over before the lease would expire');
+    await again!.ack();
+    await d!.ack(); // stale: ignored
+    const [two] = await take(second, 1);
+    assert.equal(two!.headers.n, '2');
+    await two!.ack();
+    await second.close();
+  });
+
+  test('nak(delay) redelivers after the delay, holding the partition meanwhile', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.publish([message(spec, 0, 1), message(spec, 0, 2)]);
+    const consumer = adapter.consume({ channel: spec, group: 'g', member: unique('m') });
+    const [d] = await take(consumer, 1);
+    const started = Date.now();
+    await d!.nak(1_200);
+    const [again] = await take(consumer, 1);
+    assert.equal(again!.headers.n, '1');
+    assert.equal(again!.deliveryCount, 2);
+    assert.ok(Date.now() - started >= 1_000, `redelivered after ${Date.now() - started} ms`);
+    await again!.ack();
+    const [two] = await take(consumer, 1);
+    assert.equal(two!.headers.n, '2');
+    await two!.ack();
+    await consumer.close();
+  });
+
+  test('publish is de-duplicated by id within the window', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.publish([message(spec, 0, 1)]);
+    await adapter.publish([message(spec, 0, 1), message(spec, 0, 2)]);
+    const consumer = adapter.consume({ channel: spec, group: 'g', member: unique('m') });
+    const [one] = await take(consumer, 1);
+    await one!.ack();
+    const [two] = await take(consumer, 1);
+    await two!.ack();
+    assert.deepEqual([one!.headers.n, two!.headers.n], ['1', '2']);
+    assert.equal(await next(consumer, 1_500), undefined);
+    await consumer.close();
+  });
+
+  test('ensureChannel is idempotent and refuses another partition count; bad partitions are rejected', async () => {
+    const { adapter, spec } = await setup(2);
+    await adapter.ensureChannel(spec);
+    await assert.rejects(adapter.ensureChannel({ ...spec, partitions: 3 }), (error: unknown) => {
+      assert.ok(error instanceof SwitchyardError);
+      assert.equal(error.code, 'FAILED_PRECONDITION');
+      return true;
+    });
+    await assert.rejects(adapter.publish([message(spec, 2, 1)]), { code: 'OUT_OF_RANGE' });
+  });
+
+  test('deleteChannel removes the stream', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.publish([message(spec, 0, 1)]);
+    await adapter.deleteChannel(spec.name);
+    await assert.rejects(adapter.publish([message(spec, 0, 2)]));
+  });
+});
+
+describe('JetStream broker adapter across a server restart', { timeout: 120_000 }, () => {
+  test('no message acknowledged as published is lost, consumption resumes', async () => {
+    const server = await startPrivateNatsServer();
+    cleanups.push(() => server.dispose());
+    const { adapter, spec } = await setup(2, { servers: server.url, publishTimeoutMs: 20_000 });
+    const events: ConsumerEvent[] = [];
+    const consumer = adapter.consume({
+      channel: spec,
+      group: 'g',
+      member: unique('m'),
+      onEvent: (e) => events.push(e),
+    });
+    const confirmed = new Set<string>();
+    const received = new Set<string>();
+    let stop = false;
+    const consuming = (async () => {
+      for await (const d of consumer) {
+        received.add(d.headers.n!);
+        await d.ack();
+      }
+    })();
+    const publishing = (async () => {
+      for (let n = 0; !stop; n++) {
+        try {
+          await adapter.publish([message(spec, n % 2, n)]);
+          confirmed.add(String(n));
+        } catch {
+          // Not confirmed: may or may not be there.
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await until(() => confirmed.size >= 20, 10_000, 'some traffic');
+    await server.restart();
+    const before = confirmed.size;
+    await until(() => confirmed.size >= before + 20, 30_000, 'publishing to resume');
+    stop = true;
+    await publishing;
+    await until(() => [...confirmed].every((n) => received.has(n)), 30_000, 'every confirmed message');
+    await consumer.close();
+    await consuming;
+    assert.ok(events.some((e) => e.type === 'disconnected'));
+    assert.ok(events.some((e) => e.type === 'reconnected'));
+  });
+});

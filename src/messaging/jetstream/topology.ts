@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { JetStreamManager, StreamConfig } from 'nats';
+import { SwitchyardError } from '../../errors/index.js';
+import type { ChannelSpec } from '../adapter.js';
+import type { NatsModule } from './link.js';
+
+const safe = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A name as one NATS token usable in stream, consumer, subject and KV key names: itself when it is
+ * made of `[A-Za-z0-9_-]`, otherwise the other characters replaced by `_` plus a hash of the original
+ * (so `a.b` and `a_b` stay apart).
+ */
+export function token(name: string): string {
+  if (safe.test(name)) return name;
+  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+  return `${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}-${hash}`;
+}
+
+export interface Names {
+  readonly stream: string;
+  /** The stream's subjects: `<prefix>.<channel>.p.*`. */
+  readonly subjects: string;
+  subject(partition: number): string;
+  /** Durable pull consumer of a group for one partition: `<group>_p<n>`. */
+  durable(group: string, partition: number): string;
+  /** KV key of a partition lease. */
+  lease(group: string, partition: number): string;
+  /** KV key of a member's heartbeat. */
+  member(group: string, member: string): string;
+  /** KV filter of every member heartbeat of a group. */
+  members(group: string): string;
+  /** KV filter of everything the channel keeps in the lease bucket. */
+  readonly keys: string;
+}
+
+export function namesFor(prefix: string, channel: string): Names {
+  const ch = token(channel);
+  return {
+    stream: `${prefix}_${ch}`,
+    subjects: `${prefix}.${ch}.p.*`,
+    subject: (p) => `${prefix}.${ch}.p.${p}`,
+    durable: (group, p) => `${token(group)}_p${p}`,
+    lease: (group, p) => `${ch}.${token(group)}.l.${p}`,
+    member: (group, member) => `${ch}.${token(group)}.m.${token(member)}`,
+    members: (group) => `${ch}.${token(group)}.m.*`,
+    keys: `${ch}.>`,
+  };
+}
+
+export function validPrefix(prefix: string): string {
+  if (!safe.test(prefix))
+    throw new SwitchyardError('INVALID_ARGUMENT', `The JetStream prefix must match [A-Za-z0-9_-]+`, {
+      details: { prefix },
+    });
+  return prefix;
+}
+
+export interface TopologySettings {
+  readonly prefix: string;
+  readonly dedupWindowMs: number;
+  readonly replicas: number;
+}
+
+interface Description {
+  switchyard: 1;
+  channel: string;
+  partitions: number;
+}
+
+/** Partition count kept in the stream description (server 2.9 has no stream metadata). */
+function describe(spec: ChannelSpec): string {
+  return JSON.stringify({
+    switchyard: 1,
+    channel: spec.name,
+    partitions: spec.partitions,
+  } satisfies Description);
+}
+
+function partitionsOf(description: string | undefined): number | undefined {
+  try {
+    const parsed = JSON.parse(description ?? '') as Partial<Description>;
+    return typeof parsed.partitions === 'number' ? parsed.partitions : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  const api = (error as { api_error?: { err_code?: number } }).api_error;
+  return (
+    api?.err_code === 10059 || api?.err_code === 10014 || (error as Error).message?.includes('not found')
+  );
+}
+
+function mismatch(spec: ChannelSpec, existing: number | undefined): SwitchyardError {
+  return new SwitchyardError(
+    'FAILED_PRECONDITION',
+    `Channel ${spec.name} exists with ${existing ?? 'an unknown number of'} partitions, not ${spec.partitions}`,
+    { details: { channel: spec.name, partitions: spec.partitions, existing: existing ?? null } },
+  );
+}
+
+/** Creates the channel's stream if missing; an existing stream must have the same partition count. */
+export async function declareChannel(
+  nats: NatsModule,
+  jsm: JetStreamManager,
+  settings: TopologySettings,
+  spec: ChannelSpec,
+): Promise<void> {
+  if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
+    throw new SwitchyardError('INVALID_ARGUMENT', 'partitions must be a positive integer', {
+      details: { channel: spec.name, partitions: spec.partitions },
+    });
+  const names = namesFor(settings.prefix, spec.name);
+  try {
+    const info = await jsm.streams.info(names.stream);
+    const existing = partitionsOf(info.config.description);
+    if (existing !== spec.partitions) throw mismatch(spec, existing);
+    return;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  const maxAgeMs = spec.retentionMs ?? 0;
+  const dedupMs = maxAgeMs > 0 ? Math.min(settings.dedupWindowMs, maxAgeMs) : settings.dedupWindowMs;
+  const config: Partial<StreamConfig> = {
+    name: names.stream,
+    description: describe(spec),
+    subjects: [names.subjects],
+    storage: nats.StorageType.File,
+    retention: nats.RetentionPolicy.Limits,
+    discard: nats.DiscardPolicy.Old,
+    max_age: nats.nanos(maxAgeMs),
+    duplicate_window: nats.nanos(dedupMs),
+    num_replicas: settings.replicas,
+  };
+  try {
+    await jsm.streams.add(config);
+  } catch (error) {
+    // Created concurrently by someone else: same config is fine, another partition count is not.
+    const info = await jsm.streams.info(names.stream).catch(() => undefined);
+    if (!info) throw error;
+    const existing = partitionsOf(info.config.description);
+    if (existing !== spec.partitions) throw mismatch(spec, existing);
+  }
+}
+
+/** Creates a group's durable pull consumer for one partition if missing. */
+export async function declareConsumer(
+  nats: NatsModule,
+  jsm: JetStreamManager,
+  names: Names,
+  group: string,
+  partition: number,
+  ackWaitMs: number,
+): Promise<void> {
+  const durable = names.durable(group, partition);
+  try {
+    await jsm.consumers.info(names.stream, durable);
+    return;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  try {
+    await jsm.consumers.add(names.stream, {
+      durable_name: durable,
+      description: `switchyard group ${group} partition ${partition}`,
+      filter_subject: names.subject(partition),
+      ack_policy: nats.AckPolicy.Explicit,
+      deliver_policy: nats.DeliverPolicy.All,
+      replay_policy: nats.ReplayPolicy.Instant,
+      max_ack_pending: 1,
+      ack_wait: nats.nanos(ackWaitMs),
+      max_deliver: -1,
+      max_waiting: 512,
+    });
+  } catch (error) {
+    // Created concurrently by another member: fine if it exists now.
+    await jsm.consumers.info(names.stream, durable).catch(() => {
+      throw error;
+    });
+  }
+}

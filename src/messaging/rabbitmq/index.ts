@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { SwitchyardError } from '../../errors/index.js';
+import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import { RabbitConsumer } from './consumer.js';
+import { kLink, Link } from './link.js';
+import { Publisher } from './publisher.js';
+import { declareChannel, declareGroup, deleteTopology, type TopologySettings } from './topology.js';
+
+export { namesFor, type Names } from './topology.js';
+
+export interface RabbitMqBrokerOptions {
+  /** `amqp://user:pass@host:port/vhost`; default `amqp://guest:guest@127.0.0.1:5672`. */
+  url?: string;
+  /** First part of every exchange and queue name; default `switchyard`. */
+  prefix?: string;
+  /**
+   * Groups to declare with each channel in `ensureChannel`, by channel name, so they receive messages
+   * published before their first consumer starts (RabbitMQ keeps nothing for queues that do not exist yet).
+   */
+  groups?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Most messages kept in `<prefix>.<channel>.unrouted`, where messages go that were published while
+   * their partition had no group queue (oldest dropped first); default 100 000.
+   */
+  unroutedMaxLength?: number;
+  /** RabbitMQ's own poison limit per message (`x-delivery-limit`); default 1000. */
+  deliveryLimit?: number;
+  /**
+   * How often a member that does not own a partition sends it a probe, to learn it took over after
+   * another member died (RabbitMQ's single active consumer sends no notice); default 2000 ms.
+   */
+  probeIntervalMs?: number;
+  /** AMQP heartbeat interval (unless the url sets `heartbeat=`); default 10 s. */
+  heartbeatSeconds?: number;
+}
+
+export interface RabbitMqBroker extends BrokerAdapter {
+  /** @internal The adapter's connection, for tests that cut it. */
+  readonly [kLink]: Link;
+  /** Declares a group's partition queues so it receives every message published from now on. */
+  ensureGroup(spec: ChannelSpec, group: string): Promise<void>;
+}
+
+export const defaultUrl = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A broker adapter on RabbitMQ 3.10+: per-partition quorum queues with single active consumer. */
+export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBroker {
+  const url = options.url ?? defaultUrl;
+  const settings: TopologySettings = {
+    prefix: options.prefix ?? 'switchyard',
+    deliveryLimit: options.deliveryLimit ?? 1000,
+    unroutedMaxLength: options.unroutedMaxLength ?? 100_000,
+  };
+  const link = new Link({
+    url,
+    connectionName: `switchyard ${process.pid} ${randomUUID().slice(0, 8)}`,
+    heartbeatSeconds: options.heartbeatSeconds ?? 10,
+  });
+  const publisher = new Publisher(link, settings.prefix);
+  const consumers = new Set<RabbitConsumer>();
+  /** Groups declared through this adapter, by channel: group → partitions (for deleteChannel). */
+  const known = new Map<string, Map<string, number>>();
+  const declared = new Map<string, number>();
+
+  function remember(spec: ChannelSpec, group: string): void {
+    const groups = known.get(spec.name) ?? new Map<string, number>();
+    groups.set(group, spec.partitions);
+    known.set(spec.name, groups);
+  }
+
+  async function ensureChannel(spec: ChannelSpec): Promise<void> {
+    const model = await link.get();
+    await declareChannel(model, settings, spec);
+    declared.set(spec.name, spec.partitions);
+    for (const group of options.groups?.[spec.name] ?? []) {
+      await declareGroup(model, settings, spec, group);
+      remember(spec, group);
+    }
+  }
+
+  async function ensureGroup(spec: ChannelSpec, group: string): Promise<void> {
+    const model = await link.get();
+    if (declared.get(spec.name) !== spec.partitions) await ensureChannel(spec);
+    await declareGroup(model, settings, spec, group);
+    remember(spec, group);
+  }
+
+  return {
+    [kLink]: link,
+    name: 'rabbitmq',
+    capabilities: { publishDedup: false, persistent: true, brokerSideDelay: false },
+    ensureChannel,
+    ensureGroup,
+    async publish(messages: readonly OutgoingMessage[]) {
+      for (const m of messages) {
+        const partitions = declared.get(m.channel);
+        if (
+          !Number.isInteger(m.partition) ||
+          m.partition < 0 ||
+          (partitions !== undefined && m.partition >= partitions)
+        )
+          throw new SwitchyardError(
+            'OUT_OF_RANGE',
+            `Partition ${m.partition} is out of range for channel ${m.channel}`,
+            {
+              details: { channel: m.channel, partition: m.partition },
+            },
+          );
+      }
+      await publisher.publish(messages);
+    },
+    consume(consumerOptions: ConsumerOptions): Consumer {
+      const { channel, group } = consumerOptions;
+      const consumer = new RabbitConsumer(
+        {
+          link,
+          prefix: settings.prefix,
+          probeIntervalMs: options.probeIntervalMs ?? 2_000,
+          prepare: async (model) => {
+            // Re-declared on every (re)subscription: after a broker restart, or after deleteChannel.
+            await declareChannel(model, settings, channel);
+            declared.set(channel.name, channel.partitions);
+            await declareGroup(model, settings, channel, group);
+            remember(channel, group);
+          },
+        },
+        consumerOptions,
+      );
+      consumers.add(consumer);
+      const close = consumer.close.bind(consumer);
+      consumer.close = async () => {
+        consumers.delete(consumer);
+        await close();
+      };
+      return consumer;
+    },
+    async deleteChannel(name: string) {
+      const model = await link.get();
+      await deleteTopology(model, settings, name, known.get(name) ?? new Map());
+      known.delete(name);
+      declared.delete(name);
+    },
+    async close() {
+      await Promise.all([...consumers].map((c) => c.close()));
+      await publisher.close();
+      await link.close();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { once } from 'node:events';
+import { SwitchyardError } from '../../errors/index.js';
+import type { OutgoingMessage } from '../adapter.js';
+import { amqpCode, type Link } from './link.js';
+import { namesFor, routingKey } from './topology.js';
+
+interface Pending {
+  returned: boolean;
+}
+
+interface Open {
+  readonly ch: ConfirmChannel;
+  /** Set when the broker closed the channel with an error (e.g. 404: the exchange does not exist). */
+  error?: unknown;
+  closed: boolean;
+}
+
+/**
+ * Publishes on one confirm channel: every message is `persistent` and `mandatory`, and a batch
+ * resolves only when the broker confirmed each of its messages. A message that reached no queue (not
+ * even the channel's `unrouted` queue, e.g. because someone deleted it) comes back as `basic.return`
+ * before its confirm, and the publish fails: a confirm alone would claim it was stored.
+ */
+export class Publisher {
+  private open: Promise<Open> | undefined;
+  /** Messages awaiting their confirm, by message id, to mark those the broker returned. */
+  private readonly pending = new Map<string, Pending[]>();
+
+  constructor(
+    private readonly link: Link,
+    private readonly prefix: string,
+  ) {}
+
+  private channel(): Promise<Open> {
+    this.open ??= (async () => {
+      const model = await this.link.get();
+      const ch = await model.createConfirmChannel();
+      const state: Open = { ch, closed: false };
+      ch.on('error', (error: unknown) => (state.error = error));
+      ch.on('close', () => {
+        state.closed = true;
+        if (this.open === current) this.open = undefined;
+      });
+      ch.on('return', (msg: ConsumeMessage) => {
+        const id = msg.properties.messageId as string | undefined;
+        for (const p of (id && this.pending.get(id)) || []) p.returned = true;
+      });
+      return state;
+    })();
+    const current = this.open;
+    current.catch(() => {
+      if (this.open === current) this.open = undefined;
+    });
+    return current;
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    let state: Open;
+    try {
+      state = await this.channel();
+    } catch (error) {
+      throw SwitchyardError.is(error) ? error : unavailable(error);
+    }
+    const confirms: Promise<Pending>[] = [];
+    for (const m of messages) {
+      const entry: Pending = { returned: false };
+      const list = this.pending.get(m.id) ?? [];
+      list.push(entry);
+      this.pending.set(m.id, list);
+      let ok = true;
+      confirms.push(
+        new Promise<Pending>((resolve, reject) => {
+          try {
+            ok = state.ch.publish(
+              namesFor(this.prefix, m.channel).exchange,
+              routingKey(m.partition),
+              Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength),
+              { persistent: true, mandatory: true, messageId: m.id, headers: { ...m.headers } },
+              (error: unknown) =>
+                error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(entry),
+            );
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        }).finally(() => {
+          const rest = (this.pending.get(m.id) ?? []).filter((e) => e !== entry);
+          if (rest.length) this.pending.set(m.id, rest);
+          else this.pending.delete(m.id);
+        }),
+      );
+      // Respect the socket's back-pressure instead of buffering a large batch in memory.
+      if (!ok && !state.closed) await Promise.race([once(state.ch, 'drain'), once(state.ch, 'close')]);
+    }
+    const results = await Promise.allSettled(confirms);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
+      if (amqpCode(state.error) === 404) {
+        const channels = [...new Set(messages.map((m) => m.channel))];
+        throw new SwitchyardError('NOT_FOUND', `Channel ${channels.join(', ')} does not exist on RabbitMQ`, {
+          cause: state.error,
+          details: { channels },
+        });
+      }
+      throw unavailable(state.error ?? failed.reason);
+    }
+    const returned = messages.filter(
+      (_, i) => (results[i] as PromiseFulfilledResult<Pending>).value.returned,
+    );
+    if (returned.length > 0)
+      throw new SwitchyardError(
+        'FAILED_PRECONDITION',
+        `No queue received ${returned.length} of ${messages.length} messages: channel ${returned[0]!.channel} partition ${returned[0]!.partition} reached no queue (is its unrouted queue missing?)`,
+        {
+          details: {
+            unroutable: returned.map((m) => ({ id: m.id, channel: m.channel, partition: m.partition })),
+          },
+        },
+      );
+  }
+
+  async close(): Promise<void> {
+    const state = await this.open?.catch(() => undefined);
+    this.open = undefined;
+    if (state && !state.closed) await state.ch.close().catch(() => {});
+  }
+}
+
+function unavailable(cause: unknown): SwitchyardError {
+  return new SwitchyardError(
+    'UNAVAILABLE',
+    'RabbitMQ did not confirm the publish; it may or may not be stored',
+    {
+      cause,
+    },
+  );
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { SwitchyardError } from '../../errors/index.js';
+import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import { RedisConsumer } from './consumer.js';
+import { connect } from './link.js';
+import { Publisher } from './publisher.js';
+import { deleteChannel, ensureChannel, ensureGroup } from './topology.js';
+
+export { keysFor, type Keys } from './topology.js';
+
+export interface RedisStreamsBrokerOptions {
+  /** `redis://[user:pass@]host:port[/db]`; default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** First part of every key; default `switchyard`. */
+  prefix?: string;
+  /**
+   * How long a partition lease (and a member's heartbeat) lasts without renewal; default 5000 ms. A
+   * member that dies without closing holds its partitions this long at most. Renewed every leaseMs / 4
+   * (at most every 500 ms).
+   */
+  leaseMs?: number;
+  /**
+   * Whether the Redis server is configured to keep data across restarts (`appendonly yes`, ideally
+   * `appendfsync always`). Redis gives no way to tell from the client, so it is declared here; it only
+   * sets `capabilities.persistent`. Default false. See docs/messaging-redis.md.
+   */
+  persistent?: boolean;
+}
+
+export const defaultUrl = 'redis://127.0.0.1:6379';
+
+/**
+ * A broker adapter on Redis 7 Streams: a stream per partition, a consumer group per group, partition
+ * ownership by lease keys, pending entries claimed with XAUTOCLAIM when a partition changes hands.
+ */
+export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): BrokerAdapter {
+  const url = options.url ?? defaultUrl;
+  const prefix = options.prefix ?? 'switchyard';
+  const leaseMs = options.leaseMs ?? 5_000;
+  if (!Number.isFinite(leaseMs) || leaseMs < 200)
+    throw new SwitchyardError('INVALID_ARGUMENT', 'leaseMs must be at least 200');
+  const tag = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  let closed = false;
+  let opening: Promise<Redis> | undefined;
+  /** The shared command connection, opened on first use. */
+  const command = (): Promise<Redis> => {
+    if (closed) return Promise.reject(new SwitchyardError('UNAVAILABLE', 'The Redis adapter is closed'));
+    opening ??= connect({ url, name: `switchyard:${tag}` }).catch((error: unknown) => {
+      opening = undefined;
+      throw error;
+    });
+    return opening;
+  };
+  const publisher = new Publisher(command, prefix);
+  const consumers = new Set<RedisConsumer>();
+
+  async function ensure(spec: ChannelSpec): Promise<void> {
+    publisher.remember(spec.name, await ensureChannel(await command(), prefix, spec));
+  }
+
+  return {
+    name: 'redis',
+    capabilities: { publishDedup: false, persistent: options.persistent ?? false, brokerSideDelay: false },
+    ensureChannel: ensure,
+    async publish(messages: readonly OutgoingMessage[]) {
+      await publisher.publish(messages);
+    },
+    consume(consumerOptions: ConsumerOptions): Consumer {
+      const { channel, group } = consumerOptions;
+      const consumer = new RedisConsumer(
+        {
+          command,
+          url,
+          prefix,
+          leaseMs,
+          prepare: async (redis) => {
+            // Again after NOGROUP: the channel was deleted, or Redis restarted without persistence.
+            publisher.remember(channel.name, await ensureChannel(redis, prefix, channel));
+            await ensureGroup(redis, prefix, channel, group);
+          },
+        },
+        consumerOptions,
+      );
+      consumers.add(consumer);
+      const close = consumer.close.bind(consumer);
+      consumer.close = async () => {
+        consumers.delete(consumer);
+        await close();
+      };
+      return consumer;
+    },
+    async deleteChannel(name: string) {
+      await deleteChannel(await command(), prefix, name);
+      publisher.forget(name);
+    },
+    async close() {
+      if (closed) return;
+      await Promise.all([...consumers].map((c) => c.close()));
+      closed = true;
+      const redis = await opening?.catch(() => undefined);
+      await redis?.quit().catch(() => redis.disconnect());
+    },
+  };
+}

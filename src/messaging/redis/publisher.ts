@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import { SwitchyardError } from '../../errors/index.js';
+import type { OutgoingMessage } from '../adapter.js';
+import { keysFor, readMeta, type ChannelMeta } from './topology.js';
+
+/** Field names of a stream entry. The body is stored as raw bytes. */
+export const fields = { id: 'id', headers: 'headers', body: 'body' } as const;
+
+/**
+ * Publishes a batch as one MULTI/EXEC of XADDs: Redis applies all of it or none, and `publish`
+ * resolves with EXEC's reply. Entries get server-generated `*` ids (time-ordered within a stream);
+ * streams are trimmed by retention with `MINID ~` (now − retentionMs) as they grow.
+ */
+export class Publisher {
+  private readonly metas = new Map<string, ChannelMeta>();
+
+  constructor(
+    private readonly redis: () => Promise<Redis>,
+    private readonly prefix: string,
+  ) {}
+
+  /** What `ensureChannel` stored, so publish needs no round trip to validate partitions. */
+  remember(channel: string, meta: ChannelMeta): void {
+    this.metas.set(channel, meta);
+  }
+
+  forget(channel: string): void {
+    this.metas.delete(channel);
+  }
+
+  private async meta(redis: Redis, channel: string): Promise<ChannelMeta> {
+    let meta = this.metas.get(channel);
+    if (!meta) {
+      meta = await readMeta(redis, this.prefix, channel);
+      if (!meta)
+        throw new SwitchyardError('NOT_FOUND', `Channel ${channel} does not exist on Redis`, {
+          details: { channel },
+        });
+      this.metas.set(channel, meta);
+    }
+    return meta;
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const redis = await this.redis();
+    const metas = new Map<string, ChannelMeta>();
+    for (const m of messages) {
+      const meta = metas.get(m.channel) ?? (await this.meta(redis, m.channel));
+      metas.set(m.channel, meta);
+      if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= meta.partitions)
+        throw new SwitchyardError(
+          'OUT_OF_RANGE',
+          `Partition ${m.partition} is out of range for channel ${m.channel}`,
+          { details: { channel: m.channel, partition: m.partition } },
+        );
+    }
+    const now = Date.now();
+    const tx = redis.multi();
+    for (const m of messages) {
+      const meta = metas.get(m.channel)!;
+      const trim =
+        meta.retentionMs === undefined ? [] : ['MINID', '~', String(Math.max(0, now - meta.retentionMs))];
+      const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+      tx.call(
+        'XADD',
+        keysFor(this.prefix, m.channel).stream(m.partition),
+        ...trim,
+        '*',
+        fields.id,
+        m.id,
+        fields.headers,
+        JSON.stringify(m.headers),
+        fields.body,
+        body,
+      );
+    }
+    const results = await tx.exec();
+    if (results === null) throw new SwitchyardError('UNAVAILABLE', 'Redis discarded the publish transaction');
+    for (const [error] of results)
+      if (error)
+        throw new SwitchyardError('UNAVAILABLE', `Redis refused a message of the batch: ${error.message}`, {
+          cause: error,
+        });
+  }
+}

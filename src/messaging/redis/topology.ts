@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import { SwitchyardError } from '../../errors/index.js';
+import type { ChannelSpec } from '../adapter.js';
+import { replyCode, runScript, script } from './link.js';
+
+/** Every Redis key the adapter uses for one channel. */
+export interface Keys {
+  /** Hash: `partitions`, `retentionMs` (absent: keep everything), `createdAt`. */
+  readonly meta: string;
+  /** Set of the groups that ever consumed the channel (so deleteChannel finds their keys). */
+  readonly groups: string;
+  /** The stream of partition `p`. */
+  stream(p: number): string;
+  /** String holding the member that owns partition `p` for `group`, with a TTL of `leaseMs`. */
+  lease(group: string, p: number): string;
+  /** Sorted set of a group's live members, scored by heartbeat expiry (server time, ms). */
+  members(group: string): string;
+  /** Hash of a group's live members → how many partitions each owns (for balancing). */
+  load(group: string): string;
+}
+
+export function keysFor(prefix: string, channel: string): Keys {
+  const base = `${prefix}:${channel}`;
+  return {
+    meta: `${base}:meta`,
+    groups: `${base}:groups`,
+    stream: (p) => `${base}:p${p}`,
+    lease: (group, p) => `${base}:${group}:lease:p${p}`,
+    members: (group) => `${base}:${group}:members`,
+    load: (group) => `${base}:${group}:load`,
+  };
+}
+
+export interface ChannelMeta {
+  readonly partitions: number;
+  readonly retentionMs: number | undefined;
+}
+
+// Creates the meta hash if missing; returns the stored partition count either way (atomic: no race
+// between two processes creating the same channel with different counts).
+const ensureMeta = script(`
+local current = redis.call('HGET', KEYS[1], 'partitions')
+if current then return tonumber(current) end
+redis.call('HSET', KEYS[1], 'partitions', ARGV[1], 'createdAt', ARGV[3])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'retentionMs', ARGV[2]) end
+return tonumber(ARGV[1])
+`);
+
+export function validate(spec: ChannelSpec): void {
+  if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
+    throw new SwitchyardError('INVALID_ARGUMENT', `partitions must be a positive integer`);
+  if (spec.name === '' || /[\s{}]/.test(spec.name))
+    throw new SwitchyardError(
+      'INVALID_ARGUMENT',
+      `Invalid channel name for Redis: ${JSON.stringify(spec.name)}`,
+    );
+  if (spec.retentionMs !== undefined && !(spec.retentionMs > 0))
+    throw new SwitchyardError('INVALID_ARGUMENT', `retentionMs must be positive`);
+}
+
+/** Idempotent; refuses a partition count different from the stored one. */
+export async function ensureChannel(redis: Redis, prefix: string, spec: ChannelSpec): Promise<ChannelMeta> {
+  validate(spec);
+  const keys = keysFor(prefix, spec.name);
+  const stored = Number(
+    await runScript(redis, ensureMeta, [keys.meta], [spec.partitions, spec.retentionMs ?? '', Date.now()]),
+  );
+  if (stored !== spec.partitions)
+    throw new SwitchyardError(
+      'FAILED_PRECONDITION',
+      `Channel ${spec.name} already exists on Redis with ${stored} partitions, not ${spec.partitions}`,
+      { details: { channel: spec.name, partitions: spec.partitions, existing: stored } },
+    );
+  return readMeta(redis, prefix, spec.name) as Promise<ChannelMeta>;
+}
+
+export async function readMeta(
+  redis: Redis,
+  prefix: string,
+  channel: string,
+): Promise<ChannelMeta | undefined> {
+  const [partitions, retention] = await redis.hmget(
+    keysFor(prefix, channel).meta,
+    'partitions',
+    'retentionMs',
+  );
+  if (partitions === null) return undefined;
+  return { partitions: Number(partitions), retentionMs: retention === null ? undefined : Number(retention) };
+}
+
+/**
+ * Creates the group on every partition stream (and the streams), starting at `0`: a group receives
+ * everything the channel still retains, including what was published before the group first consumed.
+ */
+export async function ensureGroup(
+  redis: Redis,
+  prefix: string,
+  spec: ChannelSpec,
+  group: string,
+): Promise<void> {
+  if (group === '' || /[\s{}]/.test(group))
+    throw new SwitchyardError('INVALID_ARGUMENT', `Invalid group name for Redis: ${JSON.stringify(group)}`);
+  const keys = keysFor(prefix, spec.name);
+  const pipeline = redis.pipeline();
+  pipeline.sadd(keys.groups, group);
+  for (let p = 0; p < spec.partitions; p++) pipeline.xgroup('CREATE', keys.stream(p), group, '0', 'MKSTREAM');
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error && replyCode(error) !== 'BUSYGROUP') throw error;
+}
+
+/** Deletes the streams, the meta hash, and every group's leases and members. */
+export async function deleteChannel(redis: Redis, prefix: string, channel: string): Promise<void> {
+  const keys = keysFor(prefix, channel);
+  const meta = await readMeta(redis, prefix, channel);
+  const groups = await redis.smembers(keys.groups);
+  // Without meta (already deleted, or lost in a restart without persistence) the streams may still exist
+  // from publishes; delete up to what the groups' leases or a scan can tell — here: partitions we know of.
+  const partitions = meta?.partitions ?? 0;
+  const doomed = [keys.meta, keys.groups];
+  for (let p = 0; p < partitions; p++) doomed.push(keys.stream(p));
+  for (const group of groups) {
+    doomed.push(keys.members(group), keys.load(group));
+    for (let p = 0; p < partitions; p++) doomed.push(keys.lease(group, p));
+  }
+  for (let i = 0; i < doomed.length; i += 500) await redis.del(...doomed.slice(i, i + 500));
+}
