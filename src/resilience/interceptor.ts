@@ -166,6 +166,8 @@ function attemptCall(call: Call, attempt: ExecuteContext): Call {
     causationId: ctx.causationId,
     trace: ctx.trace,
     signal: attempt.signal,
+    // The policies derive the attempt's signal from the call's and abort it at the attempt deadline.
+    signalCoversDeadline: true,
     deadline: attempt.deadline,
     attempt: attempt.attempt,
   });

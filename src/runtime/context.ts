@@ -21,6 +21,11 @@ export interface ContextInit {
   signal?: AbortSignal;
   /** The creator will call `cancel()` when the work must stop (e.g. a server whose caller went away). */
   cancelable?: boolean;
+  /**
+   * `signal` already aborts at `deadline` and when the parent aborts (e.g. a retry attempt's signal
+   * from the timeout policy), so no timer or combined signal is built on top of it.
+   */
+  signalCoversDeadline?: boolean;
   attempt?: number;
   /** Free-form metadata (e.g. the caller's identity set by a gateway). Inherited by children. */
   metadata?: Readonly<Record<string, string>>;
@@ -44,6 +49,7 @@ export class Context {
   #signal: AbortSignal | undefined;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #cancelable: boolean;
+  readonly #signalCoversDeadline: boolean;
   #controller: AbortController | undefined;
   #cancelled = false;
   #cancelReason: unknown;
@@ -68,6 +74,7 @@ export class Context {
     this.deadline = earliest(own, parent?.deadline);
     this.#callerSignal = init.signal;
     this.#cancelable = init.cancelable ?? false;
+    this.#signalCoversDeadline = Boolean(init.signalCoversDeadline && init.signal);
     this.#clients = init.clients ?? (parent ? parent.#clients : undefined);
   }
 
@@ -130,6 +137,7 @@ export class Context {
   /** Aborts when the deadline passes, the caller aborts, `cancel()` is called, or the parent is aborted. */
   get signal(): AbortSignal {
     if (this.#signal) return this.#signal;
+    if (this.#signalCoversDeadline && !this.#cancelable) return (this.#signal = this.#callerSignal!);
     const signals: AbortSignal[] = [];
     if (this.#cancelable) {
       this.#controller = new AbortController();
