@@ -12,11 +12,15 @@ export const metadataPrefix = 'sy-meta-';
 
 /** The headers a client sends for a call's context, appended to `out` as name/value pairs. */
 export function writeContextHeaders(ctx: Context, out: string[], now?: number): void {
-  out.push('ce-id', ctx.id, 'ce-correlationid', ctx.correlationId);
-  if (ctx.causationId !== undefined) out.push('ce-causationid', ctx.causationId);
-  const trace = ctx.trace;
-  out.push('traceparent', trace.traceparent);
-  if (trace.tracestate !== undefined) out.push('tracestate', trace.tracestate);
+  // A root call's ids and trace are made on first use; sending them would make them for every call.
+  // A call made from a handler (it has a cause) or a retry attempt (same id as its first try) sends them.
+  if (ctx.causationId !== undefined || ctx.attempt > 1) {
+    out.push('ce-id', ctx.id, 'ce-correlationid', ctx.correlationId);
+    if (ctx.causationId !== undefined) out.push('ce-causationid', ctx.causationId);
+    const trace = ctx.trace;
+    out.push('traceparent', trace.traceparent);
+    if (trace.tracestate !== undefined) out.push('tracestate', trace.tracestate);
+  }
   if (ctx.deadline !== undefined)
     out.push(timeoutHeader, String(Math.max(0, Math.floor(ctx.deadline - (now ?? Date.now())))));
   if (ctx.attempt !== 1) out.push('ce-attempt', String(ctx.attempt));

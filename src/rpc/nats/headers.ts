@@ -38,11 +38,12 @@ export function requestHeaders(
   if (remainingMs !== Infinity)
     (h = make()).set(headerNames.timeout, String(Math.max(0, Math.floor(remainingMs))));
   if (contentType !== undefined) (h ??= make()).set(headerNames.contentType, contentType);
-  if (ctx.causationId !== undefined) {
+  // Retry attempts too: the server sees every attempt of a call under its first id.
+  if (ctx.causationId !== undefined || ctx.attempt > 1) {
     h ??= make();
     h.set(headerNames.id, ctx.id);
     h.set(headerNames.correlationId, ctx.correlationId);
-    h.set(headerNames.causationId, ctx.causationId);
+    if (ctx.causationId !== undefined) h.set(headerNames.causationId, ctx.causationId);
     const trace = ctx.trace;
     h.set(headerNames.traceparent, trace.traceparent);
     if (trace.tracestate) h.set(headerNames.tracestate, trace.tracestate);
