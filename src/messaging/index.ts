@@ -13,3 +13,4 @@ export { embeddedBroker } from './embedded/index.js';
 export { jetStreamBroker } from './jetstream/index.js';
 export { rabbitMqBroker } from './rabbitmq/index.js';
 export { redisStreamsBroker } from './redis/index.js';
+export { assertPartitionInRange } from './partition.js';

@@ -2,6 +2,7 @@ import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMes
 import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { busFor, openStore, type Synchronous } from './store.js';
+import { assertPartitionInRange } from '../partition.js';
 
 export interface EmbeddedBrokerOptions {
   /** SQLite file shared by the processes of one machine (created if missing; WAL mode). */
@@ -86,14 +87,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
         count = row.partitions;
         partitions.set(m.channel, count);
       }
-      if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= count)
-        throw new SwitchyardError(
-          'OUT_OF_RANGE',
-          `Partition ${m.partition} is out of range for channel ${m.channel}`,
-          {
-            details: { channel: m.channel, partition: m.partition, partitions: count },
-          },
-        );
+      assertPartitionInRange(m, count);
       const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
       insertMessage.run(m.channel, m.partition, m.id, JSON.stringify(m.headers), body, now);
     }

@@ -13,6 +13,7 @@ import {
   validPrefix,
   type TopologySettings,
 } from './topology.js';
+import { assertPartitionInRange } from '../partition.js';
 
 export { namesFor, token, type Names } from './topology.js';
 
@@ -72,19 +73,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
     },
     async publish(messages: readonly OutgoingMessage[]) {
       for (const m of messages) {
-        const partitions = declared.get(m.channel);
-        if (
-          !Number.isInteger(m.partition) ||
-          m.partition < 0 ||
-          (partitions !== undefined && m.partition >= partitions)
-        )
-          throw new SwitchyardError(
-            'OUT_OF_RANGE',
-            `Partition ${m.partition} is out of range for channel ${m.channel}`,
-            {
-              details: { channel: m.channel, partition: m.partition },
-            },
-          );
+        assertPartitionInRange(m, declared.get(m.channel));
       }
       await publisher.publish(await loadNats(), messages);
     },

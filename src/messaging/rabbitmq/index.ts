@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SwitchyardError } from '../../errors/index.js';
 import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
 import { RabbitConsumer } from './consumer.js';
 import { kLink, Link } from './link.js';
 import { Publisher } from './publisher.js';
 import { declareChannel, declareGroup, deleteTopology, type TopologySettings } from './topology.js';
+import { assertPartitionInRange } from '../partition.js';
 
 export { namesFor, type Names } from './topology.js';
 
@@ -93,19 +93,7 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
     ensureGroup,
     async publish(messages: readonly OutgoingMessage[]) {
       for (const m of messages) {
-        const partitions = declared.get(m.channel);
-        if (
-          !Number.isInteger(m.partition) ||
-          m.partition < 0 ||
-          (partitions !== undefined && m.partition >= partitions)
-        )
-          throw new SwitchyardError(
-            'OUT_OF_RANGE',
-            `Partition ${m.partition} is out of range for channel ${m.channel}`,
-            {
-              details: { channel: m.channel, partition: m.partition },
-            },
-          );
+        assertPartitionInRange(m, declared.get(m.channel));
       }
       await publisher.publish(messages);
     },

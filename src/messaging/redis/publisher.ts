@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { SwitchyardError } from '../../errors/index.js';
 import type { OutgoingMessage } from '../adapter.js';
 import { keysFor, readMeta, type ChannelMeta } from './topology.js';
+import { assertPartitionInRange } from '../partition.js';
 
 /** Field names of a stream entry. The body is stored as raw bytes. */
 export const fields = { id: 'id', headers: 'headers', body: 'body' } as const;
@@ -48,12 +49,7 @@ export class Publisher {
     for (const m of messages) {
       const meta = metas.get(m.channel) ?? (await this.meta(redis, m.channel));
       metas.set(m.channel, meta);
-      if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= meta.partitions)
-        throw new SwitchyardError(
-          'OUT_OF_RANGE',
-          `Partition ${m.partition} is out of range for channel ${m.channel}`,
-          { details: { channel: m.channel, partition: m.partition } },
-        );
+      assertPartitionInRange(m, meta.partitions);
     }
     const now = Date.now();
     const tx = redis.multi();
