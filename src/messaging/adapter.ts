@@ -1,3 +1,5 @@
+import { SwitchyardError } from '../errors/index.js';
+
 /**
  * The seam between Switchyard's messaging semantics and a broker engine (embedded SQLite log,
  * RabbitMQ, NATS JetStream, Redis Streams). Every adapter passes the same conformance suite.
@@ -14,6 +16,8 @@
  *   `deliveryCount`: delivery is at least once.
  * - Every group receives every message of the channel (publish-subscribe across groups; members of
  *   one group compete).
+ * - A group named in `ChannelSpec.groups` receives every message published once `ensureChannel`
+ *   resolved, even before its first member consumes.
  */
 
 export interface ChannelSpec {
@@ -22,6 +26,13 @@ export interface ChannelSpec {
   readonly partitions: number;
   /** How long messages are kept for groups that have not consumed them. */
   readonly retentionMs?: number;
+  /**
+   * Groups that must receive every message published from the moment `ensureChannel` resolves, even
+   * before they first consume: `ensureChannel` declares them. Engines that keep history for new groups
+   * need it less, but every adapter declares them, so `peek` knows them at once. `consume` declares its
+   * own group the same way.
+   */
+  readonly groups?: readonly string[];
 }
 
 export interface OutgoingMessage {
@@ -31,6 +42,22 @@ export interface OutgoingMessage {
   readonly id: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
+}
+
+/** A message a group has not acknowledged yet, as `peek` shows it. */
+export interface PeekedMessage {
+  readonly channel: string;
+  readonly partition: number;
+  readonly id: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+  /** When the engine stored it (epoch ms), where the engine records it. */
+  readonly publishedAt?: number;
+}
+
+export interface PeekOptions {
+  /** The most messages returned; a positive integer, default `defaultPeekLimit` (100). */
+  readonly limit?: number;
 }
 
 export interface Delivery {
@@ -75,6 +102,21 @@ export interface Capabilities {
   readonly persistent: boolean;
   /** Delayed redelivery (`nak(delayMs)`) done by the engine rather than by the client. */
   readonly brokerSideDelay: boolean;
+  /**
+   * `peek` reads without delivering: it changes no delivery count and also shows a message a live
+   * member holds. False on RabbitMQ, where a quorum queue is read only by consuming it and giving the
+   * messages back: each message read counts one delivery (and one attempt against the queue's delivery
+   * limit), a message returned later while peeked ones wait goes behind them, and a partition that a
+   * member is consuming is refused with FAILED_PRECONDITION (docs/messaging-rabbitmq.md, "Peek").
+   */
+  readonly passivePeek: boolean;
+  /**
+   * `lag` counts only messages waiting in the engine, not one a member holds unacknowledged. True on
+   * RabbitMQ, whose queue declaration reports ready messages only (unacknowledged ones are known to the
+   * management plugin, not to AMQP); there `lag` also counts the adapter's probes waiting in a queue
+   * (docs/messaging.md, "Consumer lag"). Absent: false, `lag` counts unacknowledged messages too.
+   */
+  readonly lagReadyOnly?: boolean;
 }
 
 export interface BrokerAdapter {
@@ -84,7 +126,49 @@ export interface BrokerAdapter {
   ensureChannel(spec: ChannelSpec): Promise<void>;
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
   consume(options: ConsumerOptions): Consumer;
+  /**
+   * What `group` has not acknowledged on `channel` (a message out with a member included), partition
+   * after partition, each in delivery order; at most `limit`. Reads only: nothing is consumed,
+   * acknowledged or moved, and no lease or position changes (see `Capabilities.passivePeek` for what
+   * it costs where the engine cannot read without delivering). A group that never consumed shows
+   * everything kept for it. Rejects with NOT_FOUND when the channel does not exist (`details.channel`)
+   * or the group was never declared (`ChannelSpec.groups`) nor consumed (`details.group` too), and with
+   * INVALID_ARGUMENT for a bad `limit`.
+   */
+  peek(channel: string, group: string, options?: PeekOptions): Promise<PeekedMessage[]>;
+  /**
+   * How many messages of `channel` (all partitions) `group` has not acknowledged, a message out with a
+   * member included (unless `capabilities.lagReadyOnly`). Read from the engine's own bookkeeping
+   * (offsets, consumer and group counters, queue depths), never by reading messages, so it is cheap
+   * enough for every metrics scrape. Rejects with NOT_FOUND like `peek`. Optional: an adapter without
+   * it exposes no consumer-lag gauge.
+   */
+  lag?(channel: string, group: string): Promise<number>;
   /** Removes a channel and its consumer state (tests, `dlq purge`). */
   deleteChannel(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export const defaultPeekLimit = 100;
+
+/** `options.limit`, checked, or the default. */
+export function peekLimit(options?: PeekOptions): number {
+  const limit = options?.limit ?? defaultPeekLimit;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new SwitchyardError('INVALID_ARGUMENT', 'The peek limit must be a positive integer', {
+      details: { limit },
+    });
+  return limit;
+}
+
+/** The NOT_FOUND of `peek` when the channel exists but the group does not. */
+export function unknownGroup(channel: string, group: string): SwitchyardError {
+  return new SwitchyardError('NOT_FOUND', `Channel ${channel} has no group ${group}`, {
+    details: { channel, group },
+  });
+}
+
+/** The NOT_FOUND of `peek` when the channel does not exist. */
+export function unknownChannel(channel: string): SwitchyardError {
+  return new SwitchyardError('NOT_FOUND', `Channel ${channel} does not exist`, { details: { channel } });
 }

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerAdapter, ChannelSpec, Consumer, Delivery, OutgoingMessage } from '../adapter.js';
+import { SwitchyardError } from '../../errors/index.js';
 import { partitionFor } from '../partition.js';
 
 /** A name no other test (or concurrent run of the suite against a shared engine) uses. */
@@ -150,4 +152,26 @@ export async function retrying<T>(fn: () => Promise<T>, ms: number): Promise<T> 
       await sleep(delay);
     }
   }
+}
+
+/**
+ * A read of a group (`peek`, `lag`) is NOT_FOUND for an unknown channel (no `details.group`) and for
+ * an unknown group of a known channel (`details.group` naming it).
+ */
+export async function assertUnknownChannelAndGroup(
+  read: (channel: string, group: string) => Promise<unknown>,
+  channel: string,
+): Promise<void> {
+  const missing = unique('missing');
+  await assert.rejects(
+    read(missing, 'g'),
+    (e: unknown) =>
+      SwitchyardError.is(e, 'NOT_FOUND') && e.details.channel === missing && e.details.group === undefined,
+  );
+  const nobody = unique('nobody');
+  await assert.rejects(
+    read(channel, nobody),
+    (e: unknown) =>
+      SwitchyardError.is(e, 'NOT_FOUND') && e.details.channel === channel && e.details.group === nobody,
+  );
 }

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
+import { DeliveryQueue } from '../delivery-queue.js';
 import type { Db } from './store.js';
 
 export interface ConsumerContext {
@@ -40,10 +41,8 @@ export class EmbeddedConsumer implements Consumer {
   private readonly owned = new Set<number>();
   /** Partitions with a delivery out (queued or handed to the iterator) and not yet settled. */
   private readonly inFlight = new Map<number, number>();
-  private readonly queue: Delivery[] = [];
-  private readonly waiters: { resolve(r: IteratorResult<Delivery>): void; reject(e: unknown): void }[] = [];
+  private readonly deliveries = new DeliveryQueue<Delivery>(() => this.close());
   private closed = false;
-  private failure: unknown;
   private disconnected = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private fetchTimer: NodeJS.Timeout | undefined;
@@ -69,7 +68,7 @@ export class EmbeddedConsumer implements Consumer {
     try {
       ctx.ensureChannel();
     } catch (error) {
-      this.failure = error;
+      this.deliveries.fail(error);
       this.closed = true;
       return;
     }
@@ -152,8 +151,7 @@ export class EmbeddedConsumer implements Consumer {
       this.owned.delete(p);
       this.inFlight.delete(p);
       // A delivery not yet handed out is dropped: the new owner delivers it again.
-      for (let i = this.queue.length - 1; i >= 0; i--)
-        if (this.queue[i]!.partition === p) this.queue.splice(i, 1);
+      this.deliveries.discard((d) => d.partition === p);
     }
     for (const p of assigned) this.owned.add(p);
     if (revoked.length) this.emit({ type: 'revoked', partitions: revoked });
@@ -216,7 +214,7 @@ export class EmbeddedConsumer implements Consumer {
     if (lost.length) this.apply(new Set([...this.owned].filter((p) => !lost.includes(p))));
     for (const { partition, row, count } of got ?? []) {
       this.inFlight.set(partition, row.seq);
-      this.push(this.delivery(partition, row, count));
+      this.deliveries.push(this.delivery(partition, row, count));
     }
     // Adaptive polling for messages from other processes; the bus wakes us at once for our own.
     this.pollMs = got?.length ? minPollMs : Math.min(maxPollMs, this.pollMs * 2);
@@ -254,31 +252,13 @@ export class EmbeddedConsumer implements Consumer {
     };
   }
 
-  private push(delivery: Delivery) {
-    const waiter = this.waiters.shift();
-    if (waiter) waiter.resolve({ value: delivery, done: false });
-    else this.queue.push(delivery);
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    return {
-      next: () => {
-        const value = this.queue.shift();
-        if (value) return Promise.resolve({ value, done: false });
-        if (this.failure) return Promise.reject(this.failure);
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-      },
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return this.deliveries[Symbol.asyncIterator]();
   }
 
   async close(): Promise<void> {
     if (this.closed) {
-      this.endIteration();
+      this.deliveries.end();
       return;
     }
     this.closed = true;
@@ -286,7 +266,7 @@ export class EmbeddedConsumer implements Consumer {
     clearTimeout(this.fetchTimer);
     this.ctx.bus.off(`publish:${this.channel}`, this.onPublish);
     this.ctx.bus.off(this.membersEvent, this.onMembers);
-    this.queue.length = 0;
+    this.deliveries.discard();
     this.guard(() =>
       this.ctx.db
         .transaction(() => {
@@ -300,14 +280,7 @@ export class EmbeddedConsumer implements Consumer {
     this.inFlight.clear();
     if (revoked.length) this.emit({ type: 'revoked', partitions: revoked });
     this.ctx.bus.emit(this.membersEvent);
-    this.endIteration();
-  }
-
-  private endIteration() {
-    for (const waiter of this.waiters.splice(0)) {
-      if (this.failure) waiter.reject(this.failure);
-      else waiter.resolve({ value: undefined, done: true });
-    }
+    this.deliveries.end();
   }
 }
 

@@ -21,7 +21,7 @@ const leaseMs = 1_500;
  * is an outage of the file, so this holds its write lock from another process for 2 s: publishes
  * and acks wait (busy_timeout) or fail, then resume. It also keeps the suite's restart case exercised.
  */
-async function lockFileFor(ms: number): Promise<void> {
+async function lockFileFor(ms: number, whileLocked?: () => Promise<void>): Promise<void> {
   const script = `
     const Database = require('better-sqlite3');
     const db = new Database(process.argv[1]);
@@ -37,7 +37,9 @@ async function lockFileFor(ms: number): Promise<void> {
     child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
   });
   child.removeAllListeners('exit');
-  await new Promise((resolve) => child.once('exit', resolve));
+  const released = new Promise((resolve) => child.once('exit', resolve));
+  await whileLocked?.();
+  await released;
 }
 
 describeBrokerAdapter('embedded', {
@@ -50,6 +52,31 @@ describeBrokerAdapter('embedded', {
 });
 
 describe('embedded broker specifics', () => {
+  it('fails a publish that cannot get the file past busy_timeout with UNAVAILABLE, storing nothing', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    const spec = { name: unique('ch'), partitions: 1 };
+    try {
+      await broker.ensureChannel(spec);
+      await lockFileFor(7_000, () =>
+        assert.rejects(broker.publish(workload(spec, 1, 1, 'locked')), (e: unknown) =>
+          SwitchyardError.is(e, 'UNAVAILABLE'),
+        ),
+      );
+      const member = new Member(broker, spec, unique('g'));
+      await broker.publish(workload(spec, 1, 1, 'after'));
+      await eventually(
+        () => member.received.length === 1,
+        10_000,
+        () => 'nothing delivered',
+      );
+      assert.equal(member.received[0]!.key, 'after0');
+      await member.close();
+    } finally {
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
   it('deletes messages older than the retention; groups skip what is gone', async () => {
     const broker = embeddedBroker({ file, leaseMs });
     const spec = { name: unique('ch'), partitions: 2, retentionMs: 50 };

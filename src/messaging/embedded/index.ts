@@ -1,6 +1,8 @@
 import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
+import { lagReader } from './lag.js';
+import { peeker } from './peek.js';
 import { busFor, openStore, type Synchronous } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
 
@@ -46,6 +48,11 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     db.prepare(`INSERT INTO sy_messages (channel, partition, id, headers, body, published_at)
     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING`);
   const sweep = db.prepare(`DELETE FROM sy_messages WHERE channel = ? AND published_at < ?`);
+  const declareGroup = db.prepare(
+    `INSERT OR IGNORE INTO sy_offsets (channel, grp, partition) VALUES (?, ?, ?)`,
+  );
+  const peek = peeker(db);
+  const lag = lagReader(db);
   const retained = db.prepare(
     `SELECT name, coalesce(retention_ms, ?) AS retention FROM sy_channels WHERE coalesce(retention_ms, ?) IS NOT NULL`,
   );
@@ -69,6 +76,14 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
           `Channel ${spec.name} already exists with ${row.partitions} partitions, not ${spec.partitions}`,
           { details: { channel: spec.name, partitions: row.partitions, requested: spec.partitions } },
         );
+      }
+      // A group is its offset rows; starting at 0 it receives everything the channel keeps.
+      for (const group of spec.groups ?? []) {
+        if (typeof group !== 'string' || group.length === 0)
+          throw new SwitchyardError('INVALID_ARGUMENT', 'A group needs a name', {
+            details: { channel: spec.name },
+          });
+        for (let p = 0; p < spec.partitions; p++) declareGroup.run(spec.name, group, p);
       }
     })
     .immediate.bind(null);
@@ -116,7 +131,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
 
   return {
     name: 'embedded',
-    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true },
+    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true, passivePeek: true },
     async ensureChannel(spec) {
       assertOpen();
       ensure(spec);
@@ -124,13 +139,28 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     async publish(messages) {
       assertOpen();
       if (messages.length === 0) return;
-      const channels = append.immediate(messages);
+      let channels: Iterable<string>;
+      try {
+        channels = append.immediate(messages);
+      } catch (error) {
+        // Another process held the file's write lock past busy_timeout: an outage, not a bug.
+        if ((error as { code?: string }).code === 'SQLITE_BUSY')
+          throw new SwitchyardError(
+            'UNAVAILABLE',
+            'The embedded broker file is locked; nothing was published',
+            {
+              cause: error,
+            },
+          );
+        throw error;
+      }
       for (const channel of channels) bus.emit(`publish:${channel}`);
     },
     consume(consumerOptions: ConsumerOptions): Consumer {
       assertOpen();
+      const { channel, group } = consumerOptions;
       const consumer = new EmbeddedConsumer(
-        { db, bus, leaseMs, ensureChannel: () => ensure(consumerOptions.channel) },
+        { db, bus, leaseMs, ensureChannel: () => ensure({ ...channel, groups: [group] }) },
         consumerOptions,
       );
       consumers.add(consumer);
@@ -140,6 +170,14 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
         await close();
       };
       return consumer;
+    },
+    async peek(channel, group, peekOptions) {
+      assertOpen();
+      return peek(channel, group, peekOptions);
+    },
+    async lag(channel, group) {
+      assertOpen();
+      return lag(channel, group);
     },
     async deleteChannel(name) {
       assertOpen();

@@ -1,6 +1,8 @@
 import type { KV, Msg, NatsConnection } from 'nats';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
+import { DeliveryQueue } from '../delivery-queue.js';
 import { loadNats, type Link } from './link.js';
+import { applicationHeaders } from './message.js';
 import { namesFor, type Names } from './topology.js';
 
 export interface ConsumerDeps {
@@ -46,8 +48,7 @@ const encoder = new TextEncoder();
  */
 export class JetStreamConsumer implements Consumer {
   private readonly names: Names;
-  private readonly buffer: Delivery[] = [];
-  private waiter: ((result: IteratorResult<Delivery>) => void) | undefined;
+  private readonly deliveries = new DeliveryQueue<Delivery>(() => this.close());
   private closed = false;
   private readonly owned = new Map<number, Owned>();
   private readonly running: Promise<void>;
@@ -301,15 +302,7 @@ export class JetStreamConsumer implements Consumer {
   }
 
   private async deliver(nc: NatsConnection, owned: Owned, msg: Msg, reply: string): Promise<void> {
-    const headers: Record<string, string> = {};
-    let id = '';
-    if (msg.headers)
-      for (const key of msg.headers.keys()) {
-        const value = msg.headers.get(key);
-        if (key.toLowerCase() === 'nats-msg-id') id = value;
-        // Nats-Expected-Stream and other engine headers are not the application's.
-        else if (!key.toLowerCase().startsWith('nats-')) headers[key] = value;
-      }
+    const { id, headers } = applicationHeaders(msg.headers);
     let settled = false;
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -325,7 +318,7 @@ export class JetStreamConsumer implements Consumer {
       finish();
     };
     owned.drop = () => settle('-NAK');
-    this.push({
+    this.deliveries.push({
       channel: this.options.channel.name,
       partition: owned.partition,
       id,
@@ -357,14 +350,6 @@ export class JetStreamConsumer implements Consumer {
     for (const done of [...this.sleeps]) done();
   }
 
-  private push(delivery: Delivery): void {
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      waiter({ value: delivery, done: false });
-    } else this.buffer.push(delivery);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return this.running;
     this.closed = true;
@@ -375,7 +360,7 @@ export class JetStreamConsumer implements Consumer {
     // Unsettled deliveries go back at once (NAK), then the leases, so the next owner starts right away.
     await Promise.all(owned.map((o) => o.drop?.()));
     await Promise.all(owned.map((o) => o.worker));
-    this.buffer.length = 0;
+    this.deliveries.discard();
     await Promise.all(owned.map((o) => this.release(o)));
     try {
       const { kv } = await this.deps.link.kv();
@@ -385,23 +370,11 @@ export class JetStreamConsumer implements Consumer {
     }
     if (owned.length > 0)
       this.emit({ type: 'revoked', partitions: owned.map((o) => o.partition).sort((a, b) => a - b) });
-    this.waiter?.({ value: undefined, done: true });
-    this.waiter = undefined;
+    this.deliveries.end();
     await this.running;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    return {
-      next: () => {
-        const next = this.buffer.shift();
-        if (next) return Promise.resolve({ value: next, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiter = resolve));
-      },
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return this.deliveries[Symbol.asyncIterator]();
   }
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
-import type { BrokerAdapter, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
 import { JetStreamConsumer } from './consumer.js';
+import { lag } from './lag.js';
 import { Link, loadNats } from './link.js';
+import { peek } from './peek.js';
 import { Publisher } from './publisher.js';
 import {
   declareChannel,
@@ -62,15 +64,23 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
   const declared = new Map<string, number>();
   let closed = false;
 
+  /** The channel's stream, and a durable consumer per partition for each of `spec.groups`. */
+  async function ensureChannel(spec: ChannelSpec): Promise<void> {
+    const nats = await loadNats();
+    const { jsm } = await link.get();
+    await declareChannel(nats, jsm, settings, spec);
+    declared.set(spec.name, spec.partitions);
+    if (!spec.groups?.length) return;
+    const { ttlMs } = await link.kv();
+    const names = namesFor(prefix, spec.name);
+    for (const group of spec.groups)
+      for (let p = 0; p < spec.partitions; p++) await declareConsumer(nats, jsm, names, group, p, ttlMs);
+  }
+
   return {
     name: 'jetstream',
-    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true },
-    async ensureChannel(spec) {
-      const nats = await loadNats();
-      const { jsm } = await link.get();
-      await declareChannel(nats, jsm, settings, spec);
-      declared.set(spec.name, spec.partitions);
-    },
+    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true, passivePeek: true },
+    ensureChannel,
     async publish(messages: readonly OutgoingMessage[]) {
       for (const m of messages) {
         assertPartitionInRange(m, declared.get(m.channel));
@@ -85,17 +95,8 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
           link,
           prefix,
           pullExpiresMs: options.pullExpiresMs ?? 1_000,
-          prepare: async () => {
-            const nats = await loadNats();
-            const { jsm } = await link.get();
-            const { ttlMs } = await link.kv();
-            // Re-declared after deleteChannel or a lost stream, like every (re)subscription.
-            await declareChannel(nats, jsm, settings, channel);
-            declared.set(channel.name, channel.partitions);
-            const names = namesFor(prefix, channel.name);
-            for (let p = 0; p < channel.partitions; p++)
-              await declareConsumer(nats, jsm, names, group, p, ttlMs);
-          },
+          // Re-declared after deleteChannel or a lost stream, like every (re)subscription.
+          prepare: () => ensureChannel({ ...channel, groups: [group] }),
         },
         consumerOptions,
       );
@@ -106,6 +107,14 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
         await close();
       };
       return consumer;
+    },
+    async peek(channel, group, peekOptions) {
+      const { jsm } = await link.get();
+      return peek(jsm, namesFor(prefix, channel), channel, group, peekOptions);
+    },
+    async lag(channel, group) {
+      const { jsm } = await link.get();
+      return lag(jsm, namesFor(prefix, channel), channel, group);
     },
     async deleteChannel(name: string) {
       const { jsm } = await link.get();

@@ -12,8 +12,8 @@ import type {
 } from '../adapter.js';
 import { deliveredOf } from './consumer.js';
 import { jetStreamBroker, namesFor, token, type JetStreamBrokerOptions } from './index.js';
-import { loadNats } from './link.js';
 import { startPrivateNatsServer } from './private-server.js';
+import { deletePrefixStreams } from './purge.js';
 
 // The NATS server is shared with other test runs: every test uses its own prefix and deletes what it made.
 const servers = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -24,19 +24,6 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-/** Deletes everything a prefix made on a server: its streams and its lease bucket. */
-async function purgePrefix(url: string, prefix: string): Promise<void> {
-  const nats = await loadNats();
-  const nc = await nats.connect({ servers: url });
-  try {
-    const jsm = await nc.jetstreamManager();
-    for await (const name of jsm.streams.names())
-      if (name.startsWith(`${prefix}_`) || name === `KV_${prefix}_leases`) await jsm.streams.delete(name);
-  } finally {
-    await nc.close();
-  }
-}
-
 function broker(options: JetStreamBrokerOptions): BrokerAdapter {
   const adapter = jetStreamBroker({ servers, leaseMs: 3_000, ...options });
   cleanups.push(() => adapter.close());
@@ -46,7 +33,7 @@ function broker(options: JetStreamBrokerOptions): BrokerAdapter {
 async function setup(partitions: number, options: JetStreamBrokerOptions = {}) {
   const prefix = options.prefix ?? unique('sytest').replace('-', '_');
   const url = typeof options.servers === 'string' ? options.servers : servers;
-  cleanups.push(() => purgePrefix(url, prefix));
+  cleanups.push(() => deletePrefixStreams(url, prefix));
   const adapter = broker({ ...options, prefix });
   const spec: ChannelSpec = { name: unique('ch'), partitions };
   await adapter.ensureChannel(spec);

@@ -77,7 +77,7 @@ function describe(spec: ChannelSpec): string {
   } satisfies Description);
 }
 
-function partitionsOf(description: string | undefined): number | undefined {
+export function partitionsOf(description: string | undefined): number | undefined {
   try {
     const parsed = JSON.parse(description ?? '') as Partial<Description>;
     return typeof parsed.partitions === 'number' ? parsed.partitions : undefined;

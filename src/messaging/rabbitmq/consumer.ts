@@ -1,6 +1,8 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
+import { DeliveryQueue } from '../delivery-queue.js';
 import { backoff, type Link } from './link.js';
+import { applicationHeaders, bodyOf, isProbe, probeHeader } from './message.js';
 import { namesFor } from './topology.js';
 
 export interface ConsumerDeps {
@@ -13,21 +15,13 @@ export interface ConsumerDeps {
 }
 
 /**
- * Header of a probe: a tiny message a member sends straight to a partition queue so that whichever
- * member is the queue's single active consumer learns it owns the partition (RabbitMQ sends no
- * notice of activation). Probes are acknowledged by the adapter and never reach the application.
- */
-export const probeHeader = 'x-switchyard-probe';
-
-/**
  * One member of a group: one AMQP channel, one consumer per partition queue, prefetch 1 per consumer
  * (so one message in flight per partition). Single active consumer makes RabbitMQ deliver each
  * partition queue to one member at a time and move it to another member when this one's channel
  * closes; unacknowledged messages then return to the head of the queue with `x-delivery-count` raised.
  */
 export class RabbitConsumer implements Consumer {
-  private readonly buffer: Delivery[] = [];
-  private waiter: ((result: IteratorResult<Delivery>) => void) | undefined;
+  private readonly deliveries = new DeliveryQueue<Delivery>(() => this.close());
   private closed = false;
   private ch: Channel | undefined;
   private readonly owned = new Set<number>();
@@ -105,7 +99,7 @@ export class RabbitConsumer implements Consumer {
         disconnected = true;
       }
       // Unacknowledged messages of the lost channel are back in their queues: forget what was buffered.
-      this.buffer.length = 0;
+      this.deliveries.discard();
       await this.sleep(backoff(failures++));
     }
     this.ch = undefined;
@@ -145,23 +139,18 @@ export class RabbitConsumer implements Consumer {
       return;
     }
     if (this.closed || ch !== this.ch) return;
-    const probe = msg.properties.headers?.[probeHeader] !== undefined;
+    const probe = isProbe(msg);
     if (probe) ch.ack(msg);
     if (!this.owned.has(partition)) {
       // Single active consumer sends no notice of activation: the first delivery is the notice.
       this.owned.add(partition);
       this.emit({ type: 'assigned', partitions: [partition] });
     }
-    if (!probe) this.push(this.delivery(ch, partition, msg));
+    if (!probe) this.deliveries.push(this.delivery(ch, partition, msg));
   }
 
   private delivery(ch: Channel, partition: number, msg: ConsumeMessage): Delivery {
-    const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw))
-      if (typeof value === 'string') headers[key] = value;
-      else if (Buffer.isBuffer(value)) headers[key] = value.toString('utf8');
-    const count = raw['x-delivery-count'];
+    const count: unknown = msg.properties.headers?.['x-delivery-count'];
     const deliveryCount = typeof count === 'number' ? count + 1 : msg.fields.redelivered ? 2 : 1;
     let settled = false;
     // An ack or nak on a channel that is gone cannot reach the broker; the message comes again.
@@ -170,8 +159,8 @@ export class RabbitConsumer implements Consumer {
       channel: this.options.channel.name,
       partition,
       id: (msg.properties.messageId as string | undefined) ?? '',
-      headers,
-      body: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
+      headers: applicationHeaders(msg),
+      body: bodyOf(msg),
       deliveryCount,
       ack: async () => {
         if (!live()) return;
@@ -195,14 +184,6 @@ export class RabbitConsumer implements Consumer {
     });
   }
 
-  private push(delivery: Delivery): void {
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      waiter({ value: delivery, done: false });
-    } else this.buffer.push(delivery);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return this.running;
     this.closed = true;
@@ -216,12 +197,11 @@ export class RabbitConsumer implements Consumer {
     this.ch = undefined;
     // Closing the channel hands every partition (and its unacknowledged message) to the next member.
     await ch?.close().catch(() => {});
-    this.buffer.length = 0;
+    this.deliveries.discard();
     const handedOver = [...this.owned];
     this.revokeAll();
     if (handedOver.length > 0) await this.handOver(handedOver).catch(() => {});
-    this.waiter?.({ value: undefined, done: true });
-    this.waiter = undefined;
+    this.deliveries.end();
     await this.running;
   }
 
@@ -240,17 +220,6 @@ export class RabbitConsumer implements Consumer {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    return {
-      next: () => {
-        const next = this.buffer.shift();
-        if (next) return Promise.resolve({ value: next, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiter = resolve));
-      },
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return this.deliveries[Symbol.asyncIterator]();
   }
 }

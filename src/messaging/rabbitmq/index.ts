@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
 import { RabbitConsumer } from './consumer.js';
+import { lag } from './lag.js';
 import { kLink, Link } from './link.js';
+import { peek } from './peek.js';
 import { Publisher } from './publisher.js';
 import { declareChannel, declareGroup, deleteTopology, type TopologySettings } from './topology.js';
 import { assertPartitionInRange } from '../partition.js';
@@ -14,8 +16,8 @@ export interface RabbitMqBrokerOptions {
   /** First part of every exchange and queue name; default `switchyard`. */
   prefix?: string;
   /**
-   * Groups to declare with each channel in `ensureChannel`, by channel name, so they receive messages
-   * published before their first consumer starts (RabbitMQ keeps nothing for queues that do not exist yet).
+   * Groups to declare with each channel in `ensureChannel`, by channel name, on top of the channel's own
+   * `ChannelSpec.groups` (the way to name them for every engine; this option predates it).
    */
   groups?: Readonly<Record<string, readonly string[]>>;
   /**
@@ -68,11 +70,12 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
     known.set(spec.name, groups);
   }
 
+  /** Declares the channel and its groups: RabbitMQ keeps nothing for a group whose queues do not exist yet. */
   async function ensureChannel(spec: ChannelSpec): Promise<void> {
     const model = await link.get();
     await declareChannel(model, settings, spec);
     declared.set(spec.name, spec.partitions);
-    for (const group of options.groups?.[spec.name] ?? []) {
+    for (const group of new Set([...(spec.groups ?? []), ...(options.groups?.[spec.name] ?? [])])) {
       await declareGroup(model, settings, spec, group);
       remember(spec, group);
     }
@@ -88,7 +91,13 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
   return {
     [kLink]: link,
     name: 'rabbitmq',
-    capabilities: { publishDedup: false, persistent: true, brokerSideDelay: false },
+    capabilities: {
+      publishDedup: false,
+      persistent: true,
+      brokerSideDelay: false,
+      passivePeek: false,
+      lagReadyOnly: true,
+    },
     ensureChannel,
     ensureGroup,
     async publish(messages: readonly OutgoingMessage[]) {
@@ -121,6 +130,24 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
         await close();
       };
       return consumer;
+    },
+    async peek(channel, group, peekOptions) {
+      const model = await link.get();
+      return peek(
+        model,
+        { prefix: settings.prefix, partitions: declared.get(channel) },
+        channel,
+        group,
+        peekOptions,
+      );
+    },
+    async lag(channel, group) {
+      return lag(
+        await link.get(),
+        { prefix: settings.prefix, partitions: declared.get(channel) },
+        channel,
+        group,
+      );
     },
     async deleteChannel(name: string) {
       const model = await link.get();

@@ -14,6 +14,12 @@ interface Open {
   /** Set when the broker closed the channel with an error (e.g. 404: the exchange does not exist). */
   error?: unknown;
   closed: boolean;
+  /**
+   * Rejections of the publishes still awaiting their confirm. amqplib stops failing a closed
+   * channel's unconfirmed callbacks at the first already-settled slot (confirms arrive out of order
+   * across queues), so the channel's close fails every one of them here: a publish never hangs.
+   */
+  readonly unconfirmed: Set<(error: Error) => void>;
 }
 
 /**
@@ -36,10 +42,13 @@ export class Publisher {
     this.open ??= (async () => {
       const model = await this.link.get();
       const ch = await model.createConfirmChannel();
-      const state: Open = { ch, closed: false };
+      const state: Open = { ch, closed: false, unconfirmed: new Set() };
       ch.on('error', (error: unknown) => (state.error = error));
       ch.on('close', () => {
         state.closed = true;
+        const lost = new Error('the channel closed before the broker confirmed');
+        for (const fail of state.unconfirmed) fail(lost);
+        state.unconfirmed.clear();
         if (this.open === current) this.open = undefined;
       });
       ch.on('return', (msg: ConsumeMessage) => {
@@ -70,8 +79,12 @@ export class Publisher {
       list.push(entry);
       this.pending.set(m.id, list);
       let ok = true;
+      let fail: ((error: Error) => void) | undefined;
       confirms.push(
         new Promise<Pending>((resolve, reject) => {
+          if (state.closed) return reject(new Error('the channel is closed'));
+          fail = reject;
+          state.unconfirmed.add(reject);
           try {
             ok = state.ch.publish(
               namesFor(this.prefix, m.channel).exchange,
@@ -85,6 +98,7 @@ export class Publisher {
             reject(error instanceof Error ? error : new Error(String(error)));
           }
         }).finally(() => {
+          if (fail) state.unconfirmed.delete(fail);
           const rest = (this.pending.get(m.id) ?? []).filter((e) => e !== entry);
           if (rest.length) this.pending.set(m.id, rest);
           else this.pending.delete(m.id);

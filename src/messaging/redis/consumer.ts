@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
-import { murmur3 } from '../partition.js';
-import { acquire, heartbeat, leave, release, renew, shareOf } from './leases.js';
+import { DeliveryQueue } from '../delivery-queue.js';
+import { parseEntry, type RawEntry } from './entry.js';
 import { backoff, connect, replyCode } from './link.js';
-import { fields } from './publisher.js';
-import { keysFor, type Keys } from './topology.js';
+import { Ownership, slotsFor, type Slot } from './ownership.js';
+import { keysFor } from './topology.js';
 
 export interface ConsumerDeps {
   /** The adapter's shared command connection (leases, XACK, XAUTOCLAIM). */
@@ -16,24 +16,6 @@ export interface ConsumerDeps {
   readonly prepare: (redis: Redis) => Promise<void>;
 }
 
-interface Slot {
-  readonly p: number;
-  readonly stream: string;
-  owned: boolean;
-  /** Local bound of the lease: never read the partition past it. */
-  leaseUntil: number;
-  /** Handed out and not yet acked / nak'ed (a nak's delay counts as in flight). */
-  inFlight: boolean;
-  /** Pending entries (ours after a lost read or a nak, or the previous owner's) come before new ones. */
-  recover: boolean;
-  /** Part of the outstanding XREADGROUP. */
-  reading: boolean;
-  /** Over this member's share: read nothing more, release once idle. */
-  releasing: boolean;
-}
-
-type RawEntry = [Buffer, Buffer[] | null];
-
 /**
  * One member of a group. Partition ownership is by lease keys; the member's share comes from the
  * group's member registry (`shareOf`). One connection per consumer blocks in one XREADGROUP (COUNT 1 per
@@ -41,13 +23,11 @@ type RawEntry = [Buffer, Buffer[] | null];
  * the adapter's command connection.
  */
 export class RedisConsumer implements Consumer {
-  private readonly buffer: Delivery[] = [];
-  private waiter: ((result: IteratorResult<Delivery>) => void) | undefined;
+  private readonly deliveries = new DeliveryQueue<Delivery>(() => this.close());
   private closed = false;
-  private readonly slots: Slot[];
+  private readonly ownership: Ownership;
+  private readonly slots: readonly Slot[];
   private readonly byStream = new Map<string, Slot>();
-  private readonly keys: Keys;
-  private readonly registry: { readonly members: string; readonly load: string };
   private readonly tickMs: number;
   private readonly blockMs: number;
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
@@ -63,19 +43,21 @@ export class RedisConsumer implements Consumer {
     private readonly deps: ConsumerDeps,
     private readonly options: ConsumerOptions,
   ) {
-    const n = options.channel.partitions;
-    this.keys = keysFor(deps.prefix, options.channel.name);
-    this.registry = { members: this.keys.members(options.group), load: this.keys.load(options.group) };
-    this.slots = Array.from({ length: n }, (_, p) => ({
-      p,
-      stream: this.keys.stream(p),
-      owned: false,
-      leaseUntil: 0,
-      inFlight: false,
-      recover: false,
-      reading: false,
-      releasing: false,
-    }));
+    const keys = keysFor(deps.prefix, options.channel.name);
+    this.ownership = new Ownership(
+      {
+        command: deps.command,
+        keys,
+        group: options.group,
+        member: options.member,
+        leaseMs: deps.leaseMs,
+        closed: () => this.closed,
+        emit: (event) => this.emit(event),
+        taken: () => this.wake(),
+      },
+      slotsFor(keys, options.channel.partitions),
+    );
+    this.slots = this.ownership.slots;
     for (const slot of this.slots) this.byStream.set(slot.stream, slot);
     this.tickMs = Math.max(50, Math.min(deps.leaseMs / 4, 500));
     this.blockMs = Math.max(20, Math.min(deps.leaseMs / 5, 1_000));
@@ -90,104 +72,12 @@ export class RedisConsumer implements Consumer {
     }
   }
 
-  // ---- ownership -------------------------------------------------------------------------------
-
   private scheduleTick(): void {
     if (this.closed) return;
     this.tickTimer = setTimeout(() => {
-      this.ticking = this.tick().finally(() => this.scheduleTick());
+      this.ticking = this.ownership.tick().finally(() => this.scheduleTick());
     }, this.tickMs);
   }
-
-  /** Heartbeat, renew owned leases, give up the excess, take free partitions up to the share. */
-  private async tick(): Promise<void> {
-    const { group, member } = this.options;
-    const { leaseMs } = this.deps;
-    try {
-      const redis = await this.deps.command();
-      const started = Date.now();
-      const membership = await heartbeat(redis, this.registry, member, leaseMs, this.owned().length);
-      if (this.closed) return;
-      const share = shareOf(this.slots.length, membership);
-      const lost: number[] = [];
-      await Promise.all(
-        this.owned().map(async (slot) => {
-          if (await renew(redis, this.keys.lease(group, slot.p), member, leaseMs))
-            slot.leaseUntil = started + leaseMs;
-          else if (slot.owned) {
-            slot.owned = false;
-            slot.releasing = false;
-            lost.push(slot.p);
-          }
-        }),
-      );
-      if (lost.length > 0) this.emit({ type: 'revoked', partitions: lost.sort((a, b) => a - b) });
-      await this.shed(redis, share);
-      await this.take(redis, share, started);
-    } catch {
-      // Redis is away: leases run out locally (reads stop at leaseUntil) and are renewed or lost next tick.
-    }
-  }
-
-  private owned(): Slot[] {
-    return this.slots.filter((s) => s.owned);
-  }
-
-  private async shed(redis: Redis, share: number): Promise<void> {
-    const owned = this.owned();
-    let excess = owned.length - share;
-    if (excess <= 0) return;
-    const released: number[] = [];
-    for (const slot of owned.reverse()) {
-      if (excess <= 0) break;
-      excess--;
-      slot.releasing = true;
-      if (slot.inFlight || slot.reading) continue; // released by a later tick, once idle
-      await release(redis, this.keys.lease(this.options.group, slot.p), this.options.member);
-      slot.owned = false;
-      slot.releasing = false;
-      released.push(slot.p);
-    }
-    if (released.length > 0) this.emit({ type: 'revoked', partitions: released.sort((a, b) => a - b) });
-  }
-
-  private async take(redis: Redis, share: number, started: number): Promise<void> {
-    let missing = share - this.owned().length;
-    if (missing <= 0) return;
-    const n = this.slots.length;
-    const offset = murmur3(Buffer.from(this.options.member, 'utf8')) % n;
-    const taken: number[] = [];
-    for (let i = 0; i < n && missing > 0 && !this.closed; i++) {
-      const slot = this.slots[(offset + i) % n]!;
-      // A partition whose message is still in this process's hands is not taken back before it settles.
-      if (slot.owned || slot.inFlight) continue;
-      if (
-        !(await acquire(
-          redis,
-          this.keys.lease(this.options.group, slot.p),
-          this.options.member,
-          this.deps.leaseMs,
-        ))
-      )
-        continue;
-      if (this.closed) {
-        await release(redis, this.keys.lease(this.options.group, slot.p), this.options.member);
-        break;
-      }
-      slot.owned = true;
-      slot.releasing = false;
-      slot.recover = true; // the previous owner's unacknowledged message comes first
-      slot.leaseUntil = started + this.deps.leaseMs;
-      taken.push(slot.p);
-      missing--;
-    }
-    if (taken.length > 0) {
-      this.emit({ type: 'assigned', partitions: taken.sort((a, b) => a - b) });
-      this.wake();
-    }
-  }
-
-  // ---- reading ---------------------------------------------------------------------------------
 
   /** Owned, not in flight, and the lease outlives the next blocking read. */
   private readable(slot: Slot): boolean {
@@ -329,17 +219,8 @@ export class RedisConsumer implements Consumer {
     }
   }
 
-  private deliver(slot: Slot, [entryId, raw]: RawEntry, deliveryCount: number): void {
-    const values = new Map<string, Buffer>();
-    for (let i = 0; raw && i + 1 < raw.length; i += 2) values.set(raw[i]!.toString(), raw[i + 1]!);
-    let headers: Record<string, string> = {};
-    try {
-      headers = JSON.parse(values.get(fields.headers)?.toString() ?? '{}') as Record<string, string>;
-    } catch {
-      // Not written by Switchyard: delivered with no headers rather than lost.
-    }
-    const body = values.get(fields.body) ?? Buffer.alloc(0);
-    const id = entryId.toString();
+  private deliver(slot: Slot, raw: RawEntry, deliveryCount: number): void {
+    const { entryId, id, headers, body } = parseEntry(raw);
     slot.inFlight = true;
     slot.recover = false;
     let settled = false;
@@ -348,12 +229,12 @@ export class RedisConsumer implements Consumer {
       slot.inFlight = false;
       this.wake();
     };
-    this.push({
+    this.deliveries.push({
       channel: this.options.channel.name,
       partition: slot.p,
-      id: values.get(fields.id)?.toString() ?? id,
+      id,
       headers,
-      body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+      body,
       deliveryCount,
       ack: async () => {
         if (settled) return;
@@ -361,7 +242,7 @@ export class RedisConsumer implements Consumer {
         let failed = false;
         try {
           const redis = await this.deps.command();
-          await redis.xack(slot.stream, this.options.group, id);
+          await redis.xack(slot.stream, this.options.group, entryId);
         } catch {
           failed = true; // still pending: it comes again (at least once)
         }
@@ -405,14 +286,6 @@ export class RedisConsumer implements Consumer {
         .catch(() => {});
   }
 
-  private push(delivery: Delivery): void {
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      waiter({ value: delivery, done: false });
-    } else this.buffer.push(delivery);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return this.running;
     this.closed = true;
@@ -425,38 +298,14 @@ export class RedisConsumer implements Consumer {
     this.wake();
     await this.running;
     await this.ticking;
-    const mine = this.owned();
-    for (const slot of mine) slot.owned = false;
-    try {
-      const redis = await this.deps.command();
-      // Unacknowledged entries stay pending: the next owner claims them with a higher delivery count.
-      await Promise.all(
-        mine.map((s) => release(redis, this.keys.lease(this.options.group, s.p), this.options.member)),
-      );
-      await leave(redis, this.registry, this.options.member);
-    } catch {
-      // Redis is away: the leases and the heartbeat run out by themselves.
-    }
+    const given = await this.ownership.relinquish();
     this.blocking?.disconnect();
     this.blocking = undefined;
-    this.buffer.length = 0;
-    if (mine.length > 0) this.emit({ type: 'revoked', partitions: mine.map((s) => s.p) });
-    this.waiter?.({ value: undefined, done: true });
-    this.waiter = undefined;
+    if (given.length > 0) this.emit({ type: 'revoked', partitions: given });
+    this.deliveries.end();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    return {
-      next: () => {
-        const next = this.buffer.shift();
-        if (next) return Promise.resolve({ value: next, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiter = resolve));
-      },
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return this.deliveries[Symbol.asyncIterator]();
   }
 }

@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import { SwitchyardError } from '../../errors/index.js';
 import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
 import { RedisConsumer } from './consumer.js';
+import { lag } from './lag.js';
 import { connect } from './link.js';
+import { peek } from './peek.js';
 import { Publisher } from './publisher.js';
 import { deleteChannel, ensureChannel, ensureGroup } from './topology.js';
 
@@ -61,7 +63,12 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
 
   return {
     name: 'redis',
-    capabilities: { publishDedup: false, persistent: options.persistent ?? false, brokerSideDelay: false },
+    capabilities: {
+      publishDedup: false,
+      persistent: options.persistent ?? false,
+      brokerSideDelay: false,
+      passivePeek: true,
+    },
     ensureChannel: ensure,
     async publish(messages: readonly OutgoingMessage[]) {
       await publisher.publish(messages);
@@ -89,6 +96,12 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
         await close();
       };
       return consumer;
+    },
+    async peek(channel, group, peekOptions) {
+      return peek(await command(), prefix, channel, group, peekOptions);
+    },
+    async lag(channel, group) {
+      return lag(await command(), prefix, channel, group);
     },
     async deleteChannel(name: string) {
       await deleteChannel(await command(), prefix, name);

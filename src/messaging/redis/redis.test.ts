@@ -13,6 +13,7 @@ import type {
 import { keysFor, redisStreamsBroker, type RedisStreamsBrokerOptions } from './index.js';
 import { connect } from './link.js';
 import { startPrivateRedis } from './private-redis.js';
+import { deleteKeys } from './purge.js';
 
 // The Redis server is shared with other test runs: every test uses its own prefix and deletes its keys.
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,19 +36,7 @@ async function setup(partitions: number, options: RedisStreamsBrokerOptions = {}
   const adapter = broker({ ...options, prefix });
   const spec: ChannelSpec = { name: unique('ch'), partitions };
   await adapter.ensureChannel(spec);
-  cleanups.push(async () => {
-    const redis = await connect({ url: options.url ?? url, name: 'switchyard-test-cleanup' });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  });
+  cleanups.push(() => deleteKeys(options.url ?? url, `${prefix}:*`));
   return { adapter, spec, prefix };
 }
 
@@ -61,7 +50,12 @@ function message(spec: ChannelSpec, partition: number, n: number | string): Outg
   };
 }
 
-/** The next `count` deliveries of a consumer, failing after `ms`. */
+/**
+ * The next `count` deliveries of a consumer, failing after `ms`. A read that timed out stays pending
+ * and is the next one awaited: reads are served in order, so a new read would come after it.
+ */
+const pendingReads = new WeakMap<Consumer, Promise<IteratorResult<Delivery>>>();
+
 async function take(consumer: Consumer, count: number, ms = 8_000): Promise<Delivery[]> {
   const it = consumer[Symbol.asyncIterator]();
   const got: Delivery[] = [];
@@ -75,7 +69,10 @@ async function take(consumer: Consumer, count: number, ms = 8_000): Promise<Deli
       );
     });
     try {
-      const next = await Promise.race([it.next(), timeout]);
+      const waiting = pendingReads.get(consumer) ?? it.next();
+      pendingReads.set(consumer, waiting);
+      const next = await Promise.race([waiting, timeout]);
+      pendingReads.delete(consumer);
       if (next.done) break;
       got.push(next.value);
     } finally {
@@ -135,6 +132,7 @@ describe('Redis Streams broker adapter', { timeout: 60_000 }, () => {
       publishDedup: false,
       persistent: false,
       brokerSideDelay: false,
+      passivePeek: true,
     });
   });
 

@@ -58,7 +58,7 @@ export function validate(spec: ChannelSpec): void {
     throw new SwitchyardError('INVALID_ARGUMENT', `retentionMs must be positive`);
 }
 
-/** Idempotent; refuses a partition count different from the stored one. */
+/** Idempotent; refuses a partition count different from the stored one. Creates `spec.groups`. */
 export async function ensureChannel(redis: Redis, prefix: string, spec: ChannelSpec): Promise<ChannelMeta> {
   validate(spec);
   const keys = keysFor(prefix, spec.name);
@@ -71,6 +71,7 @@ export async function ensureChannel(redis: Redis, prefix: string, spec: ChannelS
       `Channel ${spec.name} already exists on Redis with ${stored} partitions, not ${spec.partitions}`,
       { details: { channel: spec.name, partitions: spec.partitions, existing: stored } },
     );
+  for (const group of spec.groups ?? []) await ensureGroup(redis, prefix, spec, group);
   return readMeta(redis, prefix, spec.name) as Promise<ChannelMeta>;
 }
 
@@ -90,7 +91,8 @@ export async function readMeta(
 
 /**
  * Creates the group on every partition stream (and the streams), starting at `0`: a group receives
- * everything the channel still retains, including what was published before the group first consumed.
+ * everything the channel still retains, including what was published before the group first consumed
+ * or was declared.
  */
 export async function ensureGroup(
   redis: Redis,

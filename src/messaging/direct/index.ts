@@ -1,0 +1,2 @@
+export { directReceiver, directPathPrefix, type DirectReceiverOptions } from './receiver.js';
+export { directSink, type DirectSinkOptions } from './sink.js';

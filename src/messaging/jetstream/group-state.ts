@@ -1,0 +1,33 @@
+import type { ConsumerInfo, JetStreamManager } from 'nats';
+import { unknownChannel, unknownGroup } from '../adapter.js';
+import { isNotFound, partitionsOf, type Names } from './topology.js';
+
+/**
+ * What `peek` and `lag` read of a group without consuming: the durable consumer of each partition of
+ * the channel's stream (undefined where that durable does not exist). NOT_FOUND for an unknown
+ * channel, or a group with no durable at all.
+ */
+export async function groupConsumers(
+  jsm: JetStreamManager,
+  names: Names,
+  channel: string,
+  group: string,
+): Promise<(ConsumerInfo | undefined)[]> {
+  let partitions: number;
+  try {
+    partitions = partitionsOf((await jsm.streams.info(names.stream)).config.description) ?? 0;
+  } catch (error) {
+    if (isNotFound(error)) throw unknownChannel(channel);
+    throw error;
+  }
+  const consumers = await Promise.all(
+    Array.from({ length: partitions }, (_, p) =>
+      jsm.consumers.info(names.stream, names.durable(group, p)).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }),
+    ),
+  );
+  if (consumers.every((consumer) => consumer === undefined)) throw unknownGroup(channel, group);
+  return consumers;
+}

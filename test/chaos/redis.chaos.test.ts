@@ -1,0 +1,4 @@
+import { redisEngine } from './engines.js';
+import { describeChaos } from './suite.js';
+
+describeChaos('redis', { start: redisEngine, messages: 100_000 });
