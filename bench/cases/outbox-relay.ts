@@ -1,0 +1,93 @@
+/**
+ * Relay throughput: each relay drains a pre-filled backlog of 100 000 committed outbox rows into the
+ * broker, against the raw client of the same broker publishing as many messages with confirms, the
+ * same number in flight, into the same topology.
+ */
+import type { ChannelSpec } from '../../src/messaging/adapter.js';
+import type { RabbitMqBroker } from '../../src/messaging/rabbitmq/index.js';
+import { silentLogger, type TransactionalEvent } from '../../src/transactional/events.js';
+import { startLogTailingRelay } from '../../src/transactional/postgres/log-tailing/relay.js';
+import { startPollingRelay } from '../../src/transactional/postgres/polling-relay.js';
+import type { Relay } from '../../src/transactional/relay.js';
+import {
+  benchStore,
+  prefill,
+  rawJetStreamRate,
+  rawRabbitRate,
+  unique,
+} from '../../src/transactional/testing/bench-support.js';
+import { testBroker } from '../../src/transactional/testing/engines.js';
+import type { BenchCase } from '../case.js';
+
+const group = 'outbox';
+const backlog = 100_000;
+const batchSize = 1_000;
+
+type Mode = 'polling' | 'log-tailing';
+type Engine = 'jetstream' | 'rabbitmq';
+
+function drainCase(mode: Mode, engine: Engine): BenchCase {
+  const brokerName = engine === 'jetstream' ? 'NATS JetStream' : 'RabbitMQ';
+  return {
+    name: `outbox: ${mode} relay drains 100k rows into ${brokerName}`,
+    group,
+    unit: 'msg/s',
+    higherIsBetter: true,
+    goal: { minRatio: 0.8, description: `at least 80% of the raw confirmed-publish rate of ${brokerName}` },
+    async run() {
+      const { store, dispose } = await benchStore(8);
+      const b = testBroker(engine);
+      const channel: ChannelSpec = { name: unique('drain'), partitions: 8 };
+      try {
+        await b.adapter.ensureChannel(channel);
+        if (engine === 'rabbitmq') await (b.adapter as RabbitMqBroker).ensureGroup(channel, 'bench');
+        const start = (onEvent?: (e: TransactionalEvent) => void): Promise<Relay & { leader?: boolean }> =>
+          mode === 'polling'
+            ? startPollingRelay({ store, broker: b.adapter, batchSize, logger: silentLogger, onEvent })
+            : startLogTailingRelay({ store, broker: b.adapter, batchSize, logger: silentLogger, onEvent });
+        if (mode === 'log-tailing') {
+          // The slot must exist before the rows are written, or they would come from its snapshot.
+          const relay = await start();
+          while (!relay.leader) await new Promise((resolve) => setTimeout(resolve, 20));
+          await relay.stop();
+        }
+        await prefill(store, channel, backlog);
+
+        let relayed = 0;
+        let drained!: () => void;
+        const done = new Promise<void>((resolve) => (drained = resolve));
+        const began = performance.now();
+        const relay = await start((e) => {
+          if (e.type === 'relayed' && (relayed += e.count) >= backlog) drained();
+        });
+        await done;
+        const rate = backlog / ((performance.now() - began) / 1000);
+        await relay.stop();
+
+        const raw =
+          engine === 'jetstream'
+            ? await rawJetStreamRate(b.prefix.replaceAll('-', '_'), channel, backlog, batchSize)
+            : await rawRabbitRate(b.prefix, channel, backlog, batchSize);
+        return {
+          switchyard: rate,
+          baseline: raw,
+          baselineName:
+            engine === 'jetstream'
+              ? `raw nats.js js.publish with msgID, ${batchSize} in flight, every PubAck awaited`
+              : `raw amqplib confirm channel, ${batchSize} published then waitForConfirms`,
+          notes: `${backlog} rows of 256 bytes over ${channel.partitions} partitions; batches of ${batchSize}`,
+        };
+      } finally {
+        await b.dispose([channel.name]);
+        await dispose();
+      }
+    },
+  };
+}
+
+export const cases: BenchCase[] = [
+  drainCase('polling', 'jetstream'),
+  drainCase('log-tailing', 'jetstream'),
+  drainCase('polling', 'rabbitmq'),
+  drainCase('log-tailing', 'rabbitmq'),
+];
