@@ -4,6 +4,7 @@ import {
   abortError,
   check,
   deadlineError,
+  isAborted,
   onAbort,
   toContext,
   type ExecuteContext,
@@ -83,7 +84,7 @@ export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
           reject(error);
         },
       };
-      const unlisten = onAbort(ctx.signal, () => waiter.leave(abortError(ctx.signal)));
+      const unlisten = onAbort(ctx, () => waiter.leave(abortError(ctx)));
       queue.push(waiter);
     });
   }
@@ -98,7 +99,7 @@ export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
     onReject: rejects.event,
     execute<T>(fn: (ctx: ExecuteContext) => Promise<T>, options?: ExecuteOptions): Promise<T> {
       const ctx = toContext(options);
-      if (ctx.signal.aborted) return Promise.reject(abortError(ctx.signal));
+      if (isAborted(ctx)) return Promise.reject(abortError(ctx));
       if (executing < maxConcurrent) {
         executing++;
         return run(fn, ctx);

@@ -11,7 +11,7 @@ import {
 } from './circuit-breaker.js';
 import type { Event } from './events.js';
 import { fallback, type FallbackEvent, type FallbackOptions, type FallbackPolicy } from './fallback.js';
-import type { ExecuteContext, Policy } from './policy.js';
+import { abortableOf, type ExecuteContext, type Policy } from './policy.js';
 import { Relay, type Target } from './relay.js';
 import { retry, type GiveUpEvent, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.js';
 import { retryBudget, type RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
@@ -120,10 +120,19 @@ export function resilienceInterceptor(config: ResilienceConfig): ResilienceInter
     return budget;
   }
 
+  // Keyed by the contract object on the per-call path (no key string built per call); by name and
+  // major for a contract loaded twice, which must share the same instances.
+  const byContract = new WeakMap<AnyContract, Map<string, OperationPolicies | null>>();
   function policiesOf(contract: AnyContract, operation: string): OperationPolicies | null {
-    const key = `${serviceKey(contract)}.${operation}`;
-    let entry = entries.get(key);
-    if (entry === undefined) entries.set(key, (entry = build(contract, operation)));
+    let known = byContract.get(contract);
+    if (!known) byContract.set(contract, (known = new Map()));
+    let entry = known.get(operation);
+    if (entry === undefined) {
+      const key = `${serviceKey(contract)}.${operation}`;
+      entry = entries.get(key);
+      if (entry === undefined) entries.set(key, (entry = build(contract, operation)));
+      known.set(operation, entry);
+    }
     return entry;
   }
 
@@ -158,18 +167,29 @@ export function resilienceInterceptor(config: ResilienceConfig): ResilienceInter
  */
 function attemptCall(call: Call, attempt: ExecuteContext): Call {
   const { ctx } = call;
-  if (attempt.signal === ctx.signal && attempt.deadline === ctx.deadline && attempt.attempt === ctx.attempt)
+  // The policies derive the attempt's abort from the call's and fire it at the attempt deadline.
+  const abortable = abortableOf(attempt);
+  let attemptCtx: Context;
+  if (abortable)
+    attemptCtx = new Context({
+      attemptOf: ctx,
+      abortable,
+      deadline: attempt.deadline,
+      attempt: attempt.attempt,
+    });
+  else if (
+    attempt.signal === ctx.signal &&
+    attempt.deadline === ctx.deadline &&
+    attempt.attempt === ctx.attempt
+  )
     return call;
-  const attemptCtx = new Context({
-    parent: ctx,
-    id: ctx.id,
-    causationId: ctx.causationId,
-    trace: ctx.trace,
-    signal: attempt.signal,
-    // The policies derive the attempt's signal from the call's and abort it at the attempt deadline.
-    signalCoversDeadline: true,
-    deadline: attempt.deadline,
-    attempt: attempt.attempt,
-  });
+  else
+    attemptCtx = new Context({
+      attemptOf: ctx,
+      signal: attempt.signal,
+      signalCoversDeadline: true,
+      deadline: attempt.deadline,
+      attempt: attempt.attempt,
+    });
   return { ...call, ctx: attemptCtx };
 }

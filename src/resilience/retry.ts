@@ -2,8 +2,10 @@ import { codes, SwitchyardError, type Code } from '../errors/index.js';
 import { Emitter, type Event } from './events.js';
 import {
   check,
+  isAborted,
   onAbort,
   toContext,
+  withAttempt,
   type ExecuteContext,
   type ExecuteOptions,
   type Policy,
@@ -104,7 +106,7 @@ export function retry(options: RetryOptions): RetryPolicy {
     if (retryable) budget?.failure();
     if (!retryable || (!idempotent && !safeToRepeat(error))) return 'not-retryable';
     if (attempt >= maxAttempts) return 'max-attempts';
-    if (ctx.signal.aborted) return 'aborted';
+    if (isAborted(ctx)) return 'aborted';
     if (ctx.deadline !== undefined && now() + delayMs() >= ctx.deadline) return 'deadline';
     if (budget && !budget.allows()) return 'budget';
     return undefined;
@@ -117,7 +119,7 @@ export function retry(options: RetryOptions): RetryPolicy {
       const ctx = toContext(options);
       for (let attempt = 1; ; attempt++) {
         try {
-          const value = await fn(attempt === ctx.attempt ? ctx : { ...ctx, attempt });
+          const value = await fn(attempt === ctx.attempt ? ctx : withAttempt(ctx, attempt));
           budget?.success();
           return value;
         } catch (error) {
@@ -128,7 +130,7 @@ export function retry(options: RetryOptions): RetryPolicy {
           let reason: GiveUpReason | undefined = verdict(error, attempt, ctx, delayMs);
           if (reason === undefined) {
             if (retries.listening) retries.emit({ attempt, delayMs: delayMs(), error });
-            if (!(await sleep(delayMs(), ctx.signal))) reason = 'aborted';
+            if (!(await sleep(delayMs(), ctx))) reason = 'aborted';
           }
           if (reason !== undefined) {
             if (giveUps.listening) giveUps.emit({ attempts: attempt, reason, error });
@@ -140,8 +142,8 @@ export function retry(options: RetryOptions): RetryPolicy {
   };
 }
 
-/** Resolves true after `ms`, or false as soon as the signal aborts; leaves no timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+/** Resolves true after `ms`, or false as soon as the context aborts; leaves no timer or listener behind. */
+function sleep(ms: number, ctx: ExecuteContext): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (slept: boolean) => {
       clearTimeout(timer);
@@ -149,6 +151,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
       resolve(slept);
     };
     const timer = setTimeout(() => done(true), ms);
-    const unlisten = onAbort(signal, () => done(false));
+    const unlisten = onAbort(ctx, () => done(false));
   });
 }

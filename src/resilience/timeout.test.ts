@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SwitchyardError } from '../errors/index.js';
-import { timeout, type TimeoutEvent } from './timeout.js';
 import type { ExecuteContext } from './policy.js';
+import { retry } from './retry.js';
+import { timeout, type TimeoutEvent } from './timeout.js';
+import { wrap } from './wrap.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 const forever = () => new Promise<never>(() => {});
@@ -93,5 +95,46 @@ describe('timeout', () => {
       (e) => SwitchyardError.is(e, 'DEADLINE_EXCEEDED'),
     );
     assert.equal(called, false);
+  });
+});
+
+describe('timeout, lazily', () => {
+  it('builds no AbortSignal for an attempt that ends in time and whose signal nobody reads', async () => {
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      const policy = timeout(60_000);
+      assert.equal(await policy.execute(async () => 'ok'), 'ok');
+      assert.equal(made, 0);
+      await policy.execute(async (ctx) => ctx.signal);
+      assert.equal(made, 1, 'reading the signal builds it');
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+
+  it('keeps the attempt’s signal when an inner policy copies the context', async () => {
+    let attempts = 0;
+    const signals: AbortSignal[] = [];
+    const policy = wrap(
+      timeout(30),
+      retry({ maxAttempts: 2, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, idempotent: true }),
+    );
+    await assert.rejects(
+      policy.execute((ctx) => {
+        signals.push(ctx.signal);
+        if (++attempts === 1) return Promise.reject(new SwitchyardError('UNAVAILABLE', 'once'));
+        return forever();
+      }),
+      (e) => SwitchyardError.is(e, 'DEADLINE_EXCEEDED'),
+    );
+    assert.equal(signals.length, 2);
+    for (const signal of signals) assert.equal(signal.aborted, true);
   });
 });

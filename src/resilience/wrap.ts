@@ -14,9 +14,19 @@ export function wrap<const P extends readonly Policy<any>[]>(...policies: P): Po
       fn: (ctx: ExecuteContext) => Promise<T>,
       options?: ExecuteOptions,
     ): Promise<T | AltOf<P[number]>> {
-      const run = (i: number, ctx: ExecuteContext): Promise<unknown> =>
-        i === policies.length ? fn(ctx) : policies[i]!.execute((inner) => run(i + 1, inner), ctx);
-      return run(0, toContext(options)) as Promise<T | AltOf<P[number]>>;
+      return runFrom(policies, 0, fn, toContext(options)) as Promise<T | AltOf<P[number]>>;
     },
   };
+}
+
+/** Runs `fn` under `policies[i…]`; a module function, so a call builds no closure per layer but the callback. */
+function runFrom(
+  policies: readonly Policy<unknown>[],
+  i: number,
+  fn: (ctx: ExecuteContext) => Promise<unknown>,
+  ctx: ExecuteContext,
+): Promise<unknown> {
+  return i === policies.length
+    ? fn(ctx)
+    : policies[i]!.execute((inner) => runFrom(policies, i + 1, fn, inner), ctx);
 }

@@ -1,6 +1,7 @@
 import { SwitchyardError } from '../errors/index.js';
 import type { AnyContract } from '../contract/index.js';
 import { childTrace, newId, type TraceContext } from '../envelope/index.js';
+import { onSignalAbort, type Abortable } from './abort.js';
 import type { Client } from './types.js';
 
 /** Where a context gets clients from (the host that runs the handler). */
@@ -26,6 +27,20 @@ export interface ContextInit {
    * from the timeout policy), so no timer or combined signal is built on top of it.
    */
   signalCoversDeadline?: boolean;
+  /**
+   * What aborts this context, in place of `signal`: like a signal with `signalCoversDeadline`, it
+   * already aborts at `deadline` and when the parent aborts. Listened to with `onAbort`, so a call
+   * that never aborts builds no AbortSignal for it.
+   */
+  abortable?: Abortable;
+  /**
+   * Another attempt of that call (a retry, or one try under a timeout policy): it shares the call's
+   * id, causation, correlation and trace, read from it only when needed, and is its child for
+   * deadline, cancellation and metadata. Takes the place of `parent`.
+   */
+  attemptOf?: Context;
+  /** The caller's trace (from a request's headers): this context's trace is a new span in it, made on first use. */
+  parentTrace?: TraceContext;
   attempt?: number;
   /** Free-form metadata (e.g. the caller's identity set by a gateway). Inherited by children. */
   metadata?: Readonly<Record<string, string>>;
@@ -43,6 +58,9 @@ export class Context {
   readonly causationId: string | undefined;
   readonly metadata: Readonly<Record<string, string>>;
   readonly #parent: Context | undefined;
+  readonly #sameCall: Context | undefined;
+  readonly #parentTrace: TraceContext | undefined;
+  readonly #abortable: Abortable | undefined;
   #id: string | undefined;
   #correlationId: string | undefined;
   #trace: TraceContext | undefined;
@@ -57,16 +75,21 @@ export class Context {
   #clientCache: Map<AnyContract, unknown> | undefined;
 
   constructor(init: ContextInit = {}) {
-    const parent = init.parent;
+    const sameCall = init.attemptOf;
+    const parent = sameCall ?? init.parent;
     this.#parent = parent;
+    this.#sameCall = sameCall;
     this.#id = init.id;
-    this.#correlationId = init.correlationId ?? parent?.correlationId;
+    // Read lazily: a root call's correlation id is its own id, made only if somebody asks.
+    this.#correlationId = init.correlationId;
     // An explicit `causationId: undefined` (a retry attempt of a root call) must not fall back to the
     // parent's id: the attempt is the same call as its parent, not caused by it.
-    this.causationId = 'causationId' in init ? init.causationId : parent?.id;
+    this.causationId =
+      'causationId' in init ? init.causationId : sameCall ? sameCall.causationId : parent?.id;
     this.#trace = init.trace;
+    this.#parentTrace = init.parentTrace;
     this.attempt = init.attempt ?? 1;
-    this.metadata = init.metadata ?? parent?.metadata ?? {};
+    this.metadata = init.metadata ?? parent?.metadata ?? noMetadata;
     const own =
       init.timeoutMs === undefined
         ? init.deadline
@@ -75,6 +98,7 @@ export class Context {
     this.#callerSignal = init.signal;
     this.#cancelable = init.cancelable ?? false;
     this.#signalCoversDeadline = Boolean(init.signalCoversDeadline && init.signal);
+    this.#abortable = init.abortable;
     this.#clients = init.clients ?? (parent ? parent.#clients : undefined);
   }
 
@@ -91,7 +115,7 @@ export class Context {
   }
 
   get id(): string {
-    return (this.#id ??= newId());
+    return (this.#id ??= this.#sameCall ? this.#sameCall.id : newId());
   }
 
   /** Shared by every call and message that one external request causes. */
@@ -100,7 +124,9 @@ export class Context {
   }
 
   get trace(): TraceContext {
-    return (this.#trace ??= childTrace(this.#parent?.trace));
+    return (this.#trace ??= this.#sameCall
+      ? this.#sameCall.trace
+      : childTrace(this.#parentTrace ?? this.#parent?.trace));
   }
 
   /** Milliseconds left before the deadline; Infinity without one. */
@@ -121,6 +147,7 @@ export class Context {
       this.#cancelable ||
       this.deadline !== undefined ||
       this.#callerSignal !== undefined ||
+      this.#abortable !== undefined ||
       (this.#parent?.cancellable ?? false)
     );
   }
@@ -137,7 +164,10 @@ export class Context {
   /** Aborts when the deadline passes, the caller aborts, `cancel()` is called, or the parent is aborted. */
   get signal(): AbortSignal {
     if (this.#signal) return this.#signal;
-    if (this.#signalCoversDeadline && !this.#cancelable) return (this.#signal = this.#callerSignal!);
+    if (!this.#cancelable) {
+      if (this.#abortable) return (this.#signal = this.#abortable.signal);
+      if (this.#signalCoversDeadline) return (this.#signal = this.#callerSignal!);
+    }
     const signals: AbortSignal[] = [];
     if (this.#cancelable) {
       this.#controller = new AbortController();
@@ -145,11 +175,26 @@ export class Context {
       signals.push(this.#controller.signal);
     }
     if (this.#callerSignal) signals.push(this.#callerSignal);
-    if (this.#parent?.cancellable) signals.push(this.#parent.signal);
-    if (this.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, this.remainingMs())));
+    if (this.#abortable) signals.push(this.#abortable.signal);
+    // A caller's signal that covers the deadline and the parent needs neither on top of it.
+    const covered = this.#signalCoversDeadline || this.#abortable !== undefined;
+    if (!covered && this.#parent?.cancellable) signals.push(this.#parent.signal);
+    if (!covered && this.deadline !== undefined)
+      signals.push(AbortSignal.timeout(Math.max(0, this.remainingMs())));
     this.#signal =
       signals.length === 0 ? neverAborted : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     return this.#signal;
+  }
+
+  /**
+   * Calls `listener` once when this context aborts, as `signal` would (at once if it already has);
+   * returns what stops listening. Where the abort comes from a policy's attempt (`abortable`) it
+   * builds no AbortSignal, which is why transports listen this way on the per-call path.
+   */
+  onAbort(listener: (reason: unknown) => void): () => void {
+    if (this.#abortable && !this.#cancelable) return this.#abortable.onAbort(listener);
+    if (!this.cancellable) return noop;
+    return onSignalAbort(this.signal, listener);
   }
 
   /** Throws DEADLINE_EXCEEDED (or CANCELLED) if this context may no longer do work. */
@@ -163,6 +208,7 @@ export class Context {
       this.#cancelled ||
       this.#signal?.aborted ||
       this.#callerSignal?.aborted ||
+      this.#abortable?.aborted ||
       this.#parent?.signalAborted(),
     );
   }
@@ -175,8 +221,22 @@ export class Context {
 /** Shared by every context that nothing can abort; never listen to it. */
 export const neverAborted: AbortSignal = new AbortController().signal;
 
+const noMetadata: Readonly<Record<string, string>> = Object.freeze({});
+const noop = () => {};
+
 export function deadlineExceeded(): SwitchyardError {
   return new SwitchyardError('DEADLINE_EXCEEDED', 'The deadline expired before the call completed');
+}
+
+/**
+ * The error of a call aborted for `reason`: a SwitchyardError as it is (a resilience timeout aborts
+ * with DEADLINE_EXCEEDED), DEADLINE_EXCEEDED for an `AbortSignal.timeout` (what a deadline's signal
+ * is), CANCELLED for anything else.
+ */
+export function errorOfAbort(reason: unknown): SwitchyardError {
+  if (reason instanceof SwitchyardError) return reason;
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') return deadlineExceeded();
+  return new SwitchyardError('CANCELLED', 'The caller cancelled', { cause: reason });
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {

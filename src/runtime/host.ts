@@ -1,6 +1,7 @@
 import type { AnyContract } from '../contract/index.js';
 import { SwitchyardError } from '../errors/index.js';
 import { compose, type Call, type Interceptor, type Next } from './call.js';
+import { deadlineExceeded, type Context } from './context.js';
 import { createClient, type ClientOptions } from './client.js';
 import type { Transport, TransportResolver } from './transport.js';
 import type { Client, Handler, Implementation } from './types.js';
@@ -72,10 +73,10 @@ export function createHost(options: HostOptions = {}): Host {
       );
     try {
       const result = handler(call.input, call.ctx);
-      // Synchronous handlers skip the extra promise hop of a catch handler.
-      return isThenable(result) ? Promise.resolve(result).catch(asServiceError) : Promise.resolve(result);
+      // Synchronous handlers skip the extra promise hop of awaiting their result.
+      return isThenable(result) ? settled(result, call.ctx) : Promise.resolve(result);
     } catch (error) {
-      return Promise.reject(asServiceError(error));
+      return Promise.reject(serviceError(error, call.ctx));
     }
   };
   const dispatch = compose(
@@ -142,6 +143,19 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Errors leave a service as SwitchyardErrors; anything else becomes INTERNAL, its message kept private. */
-function asServiceError(error: unknown): never {
-  throw SwitchyardError.from(error);
+async function settled(result: PromiseLike<unknown>, ctx: Context): Promise<unknown> {
+  try {
+    return await result;
+  } catch (error) {
+    throw serviceError(error, ctx);
+  }
+}
+
+/**
+ * A handler's failure as the caller sees it. One that fails once the call's deadline has passed was
+ * cut short by it (its sleep or fetch aborted): it answers DEADLINE_EXCEEDED, as the caller's own
+ * timer does, whichever reaches the caller first.
+ */
+function serviceError(error: unknown, ctx: Context): SwitchyardError {
+  return ctx.expired ? deadlineExceeded() : SwitchyardError.from(error);
 }

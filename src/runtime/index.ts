@@ -1,5 +1,6 @@
 export { createHost, serviceKey, type Host, type HostOptions } from './host.js';
-export { Context, deadlineExceeded, neverAborted, type ContextInit } from './context.js';
+export { Context, deadlineExceeded, errorOfAbort, neverAborted, type ContextInit } from './context.js';
+export { LazyAbort, onSignalAbort, type Abortable } from './abort.js';
 export { compose, type Call, type Interceptor, type Next } from './call.js';
 export { enforceDeadline } from './deadline.js';
 export { validateInbound, validateOutbound, checkInput } from './validation.js';
@@ -12,4 +13,5 @@ export {
   startService,
   type ServiceDefinition,
   type ServiceEnv,
+  type StartedService,
 } from './service.js';

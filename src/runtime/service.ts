@@ -2,10 +2,20 @@ import type { AnyContract } from '../contract/index.js';
 import type { Host } from './host.js';
 import type { Implementation } from './types.js';
 
-/** What a service's factory receives: the host it runs in (for clients) and its settings. */
+/**
+ * What a service's factory receives: the host it runs in (for clients) and its settings. Other
+ * layers add what they provide by declaration merging (the messaging layer adds `messaging`).
+ */
 export interface ServiceEnv {
   readonly host: Host;
   readonly config: Readonly<Record<string, string>>;
+  /** Registers clean-up of what this instance opened (databases, subscriptions), run on its stop in reverse order. */
+  onStop(fn: () => void | Promise<void>): void;
+}
+
+/** A started service: `stop` runs after it stopped taking calls. */
+export interface StartedService {
+  stop(): Promise<void>;
 }
 
 /**
@@ -37,6 +47,15 @@ export async function startService(
   host: Host,
   service: ServiceDefinition,
   config: Record<string, string> = {},
-) {
-  host.implement(service.contract, await service.create({ host, config }));
+  env: Readonly<Record<string, unknown>> = {},
+): Promise<StartedService> {
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const onStop = (fn: () => void | Promise<void>) => void cleanups.push(fn);
+  host.implement(service.contract, await service.create({ ...env, host, config, onStop } as ServiceEnv));
+  return {
+    async stop() {
+      await service.stop?.();
+      for (const fn of cleanups.reverse()) await fn();
+    },
+  };
 }

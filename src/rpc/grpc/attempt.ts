@@ -1,6 +1,7 @@
 import type { Client, ClientUnaryCall, Metadata, ServiceError } from '@grpc/grpc-js';
 import type { ProtobufCodec } from '../../codec/protobuf.js';
 import { SwitchyardError } from '../../errors/index.js';
+import { errorOfAbort, type Context } from '../../runtime/index.js';
 import { blame } from '../../resilience/classify.js';
 import type { Endpoint, EndpointPicker, Outcome } from '../endpoint.js';
 import { fromStatus } from './status.js';
@@ -18,8 +19,8 @@ export interface AttemptTarget {
   readonly endpoint: Endpoint;
   readonly client: Client;
   readonly method: Method;
-  /** The call's signal: aborting it cancels the gRPC call. */
-  readonly signal: AbortSignal | undefined;
+  /** The call's context when something can abort it: its abort cancels the gRPC call. */
+  readonly ctx: Context | undefined;
 }
 
 const UNAVAILABLE = 14;
@@ -28,14 +29,16 @@ const identity = (bytes: Buffer): Buffer => bytes;
 /**
  * One attempt of a unary call, from the request bytes to the decoded response or a SwitchyardError.
  *
- * A class rather than closures: the per-call path allocates one object, and the caller's abort signal
- * takes the object itself as its listener (`handleEvent`).
+ * A class rather than closures: the per-call path allocates one object. The context's abort is
+ * listened to with `onAbort`, which builds no AbortSignal for a policy's attempt.
  */
 export class UnaryAttempt {
   #resolve!: (value: unknown) => void;
   #reject!: (error: SwitchyardError) => void;
   #call: ClientUnaryCall | undefined;
   #cancelledHere = false;
+  #cancelReason: unknown;
+  #stopListening: (() => void) | undefined;
   readonly #started: number;
   readonly #target: AttemptTarget;
 
@@ -46,7 +49,7 @@ export class UnaryAttempt {
   }
 
   send(request: Buffer, metadata: Metadata, options: { deadline?: number }): Promise<unknown> {
-    const { client, method, signal } = this.#target;
+    const { client, method, ctx } = this.#target;
     return new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -59,22 +62,26 @@ export class UnaryAttempt {
         options,
         (error: ServiceError | null, response?: Buffer) => this.#complete(error, response),
       );
-      signal?.addEventListener('abort', this);
+      if (ctx) this.#stopListening = ctx.onAbort((reason) => this.cancel(reason));
     });
   }
 
   /** The caller aborted: cancel the gRPC call (the server's handler sees its signal abort). */
-  handleEvent(): void {
+  cancel(reason: unknown): void {
     this.#cancelledHere = true;
+    this.#cancelReason = reason;
     this.#call?.cancel();
   }
 
   #complete(error: ServiceError | null, response: Buffer | undefined): void {
-    const { signal, method } = this.#target;
-    signal?.removeEventListener('abort', this);
+    const { method } = this.#target;
+    this.#stopListening?.();
+    // An abort decides first, as over HTTP: a deadline reads DEADLINE_EXCEEDED, a caller's cancel CANCELLED.
     if (error)
       return this.#failWith(
-        fromStatus(error, { notSent: this.#neverSent(error), cancelledHere: this.#cancelledHere }),
+        this.#cancelledHere
+          ? errorOfAbort(this.#cancelReason)
+          : fromStatus(error, { notSent: this.#neverSent(error) }),
       );
     let output: unknown;
     try {

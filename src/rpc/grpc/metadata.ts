@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { childTrace, parseTraceparent, type TraceContext } from '../../envelope/index.js';
 import type { Context, ContextInit } from '../../runtime/index.js';
+import { contextFieldNames, InboundFields } from '../inbound-fields.js';
 import type { Grpc } from './driver.js';
 
 /**
@@ -9,35 +9,37 @@ import type { Grpc } from './driver.js';
  * The deadline is not among them: it travels as gRPC's own `grpc-timeout`.
  */
 export const metadataKeys = {
-  id: 'ce-id',
-  correlationId: 'ce-correlationid',
-  causationId: 'ce-causationid',
-  attempt: 'ce-attempt',
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
+  ...contextFieldNames,
   /**
    * Prefix of `ctx.metadata` entries, as the HTTP transport writes them (`sy-meta-tenant: acme`).
    * Keys arrive lower-cased, as in HTTP. A value that is not printable ASCII (which gRPC text
    * metadata cannot carry) goes as UTF-8 bytes under `sy-meta-<key>-bin`.
    */
-  metadataPrefix: 'sy-meta-',
+  metadataPrefix: contextFieldNames.metadataPrefix,
 } as const;
 
 const binarySuffix = '-bin';
 const printableAscii = /^[ -~]*$/;
 
-/** What a client sends: the call's ids, trace and attempt, and its free-form metadata when it has any. */
+/**
+ * What a client sends: the call's ids and trace when it belongs to a chain (it has a cause) or is a
+ * retry (the server must see the first try's id), its attempt, and its free-form metadata when it has
+ * any. A root call sends no ids: the server starts a new chain for it, which is what it would be anyway,
+ * and neither side makes ids or a trace nobody reads (as over HTTP and NATS).
+ */
 export function toMetadata(grpc: Grpc, ctx: Context): Metadata {
   const md = new grpc.Metadata();
-  const id = ctx.id;
-  set(md, metadataKeys.id, id);
-  // The server derives the correlation id from the call id when none is sent (a root call).
-  const correlationId = ctx.correlationId;
-  if (correlationId !== id) set(md, metadataKeys.correlationId, correlationId);
-  if (ctx.causationId !== undefined) set(md, metadataKeys.causationId, ctx.causationId);
-  const trace = ctx.trace;
-  set(md, metadataKeys.traceparent, trace.traceparent);
-  if (trace.tracestate !== undefined) set(md, metadataKeys.tracestate, trace.tracestate);
+  if (ctx.causationId !== undefined || ctx.attempt > 1) {
+    const id = ctx.id;
+    set(md, metadataKeys.id, id);
+    // The server derives the correlation id from the call id when none is sent.
+    const correlationId = ctx.correlationId;
+    if (correlationId !== id) set(md, metadataKeys.correlationId, correlationId);
+    if (ctx.causationId !== undefined) set(md, metadataKeys.causationId, ctx.causationId);
+    const trace = ctx.trace;
+    set(md, metadataKeys.traceparent, trace.traceparent);
+    if (trace.tracestate !== undefined) set(md, metadataKeys.tracestate, trace.tracestate);
+  }
   if (ctx.attempt > 1) set(md, metadataKeys.attempt, String(ctx.attempt));
   const metadata = ctx.metadata;
   for (const key in metadata) {
@@ -64,48 +66,21 @@ function set(md: Metadata, key: string, value: string | Buffer): void {
 
 /**
  * The context fields a server reads from a call's metadata (ids, trace, attempt, free-form metadata),
- * as a fresh object the caller completes. The trace is a new span in the caller's trace, as over HTTP.
+ * as a fresh object the caller completes. The caller's trace is the parent of the server's, whose span
+ * is made when first asked for, as over HTTP.
  */
 export function fromMetadata(md: Metadata): ContextInit {
-  const init: ContextInit = {};
-  const id = text(md, metadataKeys.id);
-  if (id !== undefined) init.id = id;
-  const correlationId = text(md, metadataKeys.correlationId);
-  if (correlationId !== undefined) init.correlationId = correlationId;
-  const causationId = text(md, metadataKeys.causationId);
-  if (causationId !== undefined) init.causationId = causationId;
-  const trace = traceOf(md);
-  if (trace) init.trace = childTrace(trace);
-  const attempt = Number(text(md, metadataKeys.attempt));
-  if (Number.isInteger(attempt) && attempt > 0) init.attempt = attempt;
-  const metadata = userMetadata(md);
-  if (metadata) init.metadata = metadata;
-  return init;
-}
-
-function text(md: Metadata, key: string): string | undefined {
-  const value = md.get(key)[0];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** An invalid traceparent starts a new trace (W3C trace context says so), and its tracestate goes with it. */
-function traceOf(md: Metadata): TraceContext | undefined {
-  const traceparent = text(md, metadataKeys.traceparent);
-  if (traceparent === undefined || !parseTraceparent(traceparent)) return undefined;
-  const tracestate = text(md, metadataKeys.tracestate);
-  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
-}
-
-function userMetadata(md: Metadata): Record<string, string> | undefined {
+  const fields = new InboundFields();
   const { metadataPrefix } = metadataKeys;
-  let out: Record<string, string> | undefined;
+  // One pass over the first value of every key, rather than a lookup per known key.
   const all = md.getMap();
   for (const name in all) {
-    if (!name.startsWith(metadataPrefix)) continue;
     const value = all[name]!;
-    const key = name.slice(metadataPrefix.length);
-    if (typeof value === 'string') (out ??= {})[key] = value;
-    else (out ??= {})[key.slice(0, -binarySuffix.length)] = value.toString('utf8');
+    if (typeof value !== 'string') {
+      if (name.startsWith(metadataPrefix))
+        fields.metadata(name.slice(metadataPrefix.length, -binarySuffix.length), value.toString('utf8'));
+    } else if (!fields.take(name, value) && name.startsWith(metadataPrefix))
+      fields.metadata(name.slice(metadataPrefix.length), value);
   }
-  return out;
+  return fields.finish();
 }

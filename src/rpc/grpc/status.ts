@@ -54,23 +54,22 @@ function trailerJson(wire: WireError): string {
 export interface StatusContext {
   /** The call never left this process (see transport.ts): UNAVAILABLE is then safe to retry anywhere. */
   notSent?: boolean;
-  /** This client cancelled the call (its caller aborted). */
-  cancelledHere?: boolean;
 }
 
 /**
  * The SwitchyardError for a failed call: the trailer when a Switchyard server sent one (and it agrees
  * with the status, so a proxy that rewrote the status is believed), else the code of the gRPC status.
  *
- * A CANCELLED this client did not ask for is the server resetting the stream (a forced shutdown, a
- * proxy): UNAVAILABLE, since CANCELLED would read as "our caller gave up" and never be retried or
- * counted against the instance. The request may have run, so it is not marked notSent.
+ * A CANCELLED status is the server resetting the stream (a forced shutdown, a proxy): the client's own
+ * cancels never get here (the abort's reason decides their error, see attempt.ts). UNAVAILABLE, since
+ * CANCELLED would read as "our caller gave up" and never be retried or counted against the instance.
+ * The request may have run, so it is not marked notSent.
  */
 export function fromStatus(error: ServiceError, context: StatusContext = {}): SwitchyardError {
   const wire = readTrailer(error.metadata);
   if (wire && codes[wire.code].grpc === error.code) return fromWire(wire);
   let code = codeFromGrpc(error.code);
-  if (code === 'CANCELLED' && !context.cancelledHere) code = 'UNAVAILABLE';
+  if (code === 'CANCELLED') code = 'UNAVAILABLE';
   const notSent = context.notSent === true && code === 'UNAVAILABLE';
   return new SwitchyardError(code, error.details || codes[code].title, {
     cause: error,

@@ -2,7 +2,7 @@ import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
 import { protobufCodecs } from '../../codec/protobuf.js';
 import type { AnyContract } from '../../contract/index.js';
 import { SwitchyardError } from '../../errors/index.js';
-import type { Call, Transport } from '../../runtime/index.js';
+import { errorOfAbort, type Call, type Transport } from '../../runtime/index.js';
 import type { Endpoint, EndpointPicker } from '../endpoint.js';
 import { outcome, UnaryAttempt, type Method } from './attempt.js';
 import { loadedGrpc, loadGrpc, type Grpc } from './driver.js';
@@ -66,12 +66,12 @@ export function grpcTransport(options: GrpcTransportOptions): Transport {
     let request: Buffer;
     try {
       const method = methodOf(call);
-      // Only a context that can be aborted costs a signal and a listener.
-      const signal = ctx.cancellable ? ctx.signal : undefined;
+      // Only a context that can be aborted is listened to.
+      const cancellable = ctx.cancellable;
       const client = clientFor(grpc, endpoint.address);
-      attempt = new UnaryAttempt({ endpoints, endpoint, client, method, signal });
+      attempt = new UnaryAttempt({ endpoints, endpoint, client, method, ctx: cancellable ? ctx : undefined });
       request = asBuffer(method.input.encode(call.input));
-      if (signal?.aborted) throw new SwitchyardError('CANCELLED', 'The caller cancelled');
+      if (cancellable && ctx.signalAborted()) throw errorOfAbort(ctx.signal.reason);
     } catch (error) {
       // Still one report per pick: a bad address blames the endpoint, a bad input or a cancel does not.
       const e = SwitchyardError.from(error);

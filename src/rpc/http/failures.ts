@@ -1,4 +1,5 @@
 import { SwitchyardError } from '../../errors/index.js';
+import { errorOfAbort } from '../../runtime/index.js';
 
 /**
  * Errors raised while connecting, before a byte of the request can have been written. The server
@@ -31,6 +32,11 @@ export function requestFailure(
   address: string,
 ): SwitchyardError {
   if (signal?.aborted) return abortReason(signal);
+  return connectionFailure(thrown, address);
+}
+
+/** What a failed request becomes when nothing aborted it: see `requestFailure`. */
+export function connectionFailure(thrown: unknown, address: string): SwitchyardError {
   if (thrown instanceof SwitchyardError) return thrown;
   const code = (thrown as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
@@ -57,9 +63,5 @@ export function requestFailure(
 }
 
 export function abortReason(signal: AbortSignal): SwitchyardError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof SwitchyardError) return reason;
-  if (reason instanceof DOMException && reason.name === 'TimeoutError')
-    return new SwitchyardError('DEADLINE_EXCEEDED', 'The deadline expired before the call completed');
-  return new SwitchyardError('CANCELLED', 'The caller cancelled', { cause: reason });
+  return errorOfAbort(signal.reason);
 }

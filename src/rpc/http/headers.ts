@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { childTrace, fromHeaders, timeoutHeader, type TraceContext } from '../../envelope/index.js';
+import { metadataHeaderPrefix, timeoutHeader, type TraceContext } from '../../envelope/index.js';
 import { Context, type ContextInit } from '../../runtime/index.js';
 
 /**
@@ -8,7 +8,7 @@ import { Context, type ContextInit } from '../../runtime/index.js';
  * and `tracestate`, which tracing proxies and collectors understand. Context metadata travels as
  * `sy-meta-<key>` headers; HTTP lower-cases header names, so metadata keys should be lower case.
  */
-export const metadataPrefix = 'sy-meta-';
+export const metadataPrefix = metadataHeaderPrefix;
 
 /** The headers a client sends for a call's context, appended to `out` as name/value pairs. */
 export function writeContextHeaders(ctx: Context, out: string[], now?: number): void {
@@ -34,34 +34,51 @@ export interface ServerContextInit {
 
 /**
  * The server-side context of a request: the client's ids, its deadline restored against this
- * process's clock, and a new span in the client's trace. `ce-traceparent` is read when the standard
- * header is absent, for senders that write the whole envelope in `ce-` form.
+ * process's clock, and the client's trace, in which the handler's span is made when first asked for.
+ * `ce-traceparent` is read when the standard header is absent, for senders that write the whole
+ * envelope in `ce-` form. Each header is read by name: a request pays only for the ones it carries.
  */
 export function contextFromHeaders(headers: IncomingHttpHeaders, init: ServerContextInit): Context {
-  const envelope = fromHeaders(headers);
-  const traceparent = single(headers.traceparent) ?? envelope.traceparent;
-  let trace: TraceContext | undefined;
+  const timeout = single(headers[timeoutHeader]);
+  const attempt = single(headers['ce-attempt']);
+  const traceparent = single(headers.traceparent) ?? single(headers['ce-traceparent']);
+  let parentTrace: TraceContext | undefined;
   if (traceparent !== undefined) {
-    const tracestate = single(headers.tracestate) ?? envelope.tracestate;
-    trace = childTrace(tracestate === undefined ? { traceparent } : { traceparent, tracestate });
+    const tracestate = single(headers.tracestate) ?? single(headers['ce-tracestate']);
+    parentTrace = tracestate === undefined ? { traceparent } : { traceparent, tracestate };
   }
+  return new Context({
+    id: single(headers['ce-id']),
+    correlationId: single(headers['ce-correlationid']),
+    causationId: single(headers['ce-causationid']),
+    parentTrace,
+    deadline: timeout === undefined ? undefined : deadlineOf(timeout),
+    attempt: attempt === undefined ? undefined : attemptOf(attempt),
+    metadata: metadataOf(headers),
+    cancelable: true,
+    clients: init.clients,
+  });
+}
+
+/** `ce-timeout` is the time the caller had left, in ms; back to a deadline on this clock. */
+function deadlineOf(timeout: string): number | undefined {
+  const ms = Number(timeout);
+  return Number.isFinite(ms) ? Date.now() + Math.max(0, ms) : undefined;
+}
+
+function attemptOf(value: string): number | undefined {
+  const attempt = Number(value);
+  return Number.isInteger(attempt) && attempt > 0 ? attempt : undefined;
+}
+
+function metadataOf(headers: IncomingHttpHeaders): Record<string, string> | undefined {
   let metadata: Record<string, string> | undefined;
   for (const name in headers) {
     if (!name.startsWith(metadataPrefix)) continue;
     const value = single(headers[name]);
     if (value !== undefined) (metadata ??= {})[name.slice(metadataPrefix.length)] = value;
   }
-  return new Context({
-    id: envelope.id,
-    correlationId: envelope.correlationid,
-    causationId: envelope.causationid,
-    trace,
-    deadline: envelope.deadline,
-    attempt: envelope.attempt,
-    metadata,
-    cancelable: true,
-    clients: init.clients,
-  });
+  return metadata;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -175,6 +175,7 @@ describe('HTTP router', () => {
 
   it('lists the methods a known path takes', () => {
     assert.deepEqual(router.match('PUT', '/v1/things/7'), { kind: 'method', allow: 'DELETE, GET' });
+    assert.deepEqual(router.match('POST', '/v2/things/mine'), { kind: 'method', allow: 'GET' });
   });
 
   it('refuses two services mapping the same route in one process', () => {

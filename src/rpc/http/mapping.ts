@@ -67,6 +67,8 @@ function compile(contract: AnyContract, operation: string, def: OperationDef): H
 
 /** The request target (path and query) for an input. */
 export function requestTarget(route: HttpRoute, input: Readonly<Record<string, unknown>>): string {
+  // Most operations have neither path parameters nor a query: their target is the template itself.
+  if (route.pathParams.length === 0 && route.queryParams === undefined) return route.template;
   let path = '';
   for (const segment of route.segments)
     path +=

@@ -1,17 +1,34 @@
 import type { ServerResponse } from 'node:http';
+import { json, type Codec } from '../../codec/index.js';
 import { problemContentType, SwitchyardError, toProblem } from '../../errors/index.js';
+
+/**
+ * An answer's body. JSON stays text: Node then writes the head and the body as one chunk, where a
+ * byte body is a second chunk (a vectored write) after the text converted to bytes.
+ */
+export function encodeAnswer(codec: Codec, value: unknown): string | Uint8Array {
+  if (codec !== json) return codec.encode(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // json.encode fails the same way, with the codec's error.
+  }
+  return text ?? json.encode(value);
+}
 
 /** Writes a complete response; `close` asks Node to close the connection once it is sent. */
 export function send(
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: Uint8Array,
+  body: string | Uint8Array,
   close: boolean,
   extra?: readonly string[],
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const headers = ['content-type', contentType, 'content-length', String(body.byteLength)];
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  const headers = ['content-type', contentType, 'content-length', String(length)];
   if (close) headers.push('connection', 'close');
   if (extra) headers.push(...extra);
   res.writeHead(status, headers);
@@ -37,12 +54,11 @@ export function sendProblem(
     delete problem.details;
     text = JSON.stringify(problem);
   }
-  const body = Buffer.from(text);
-  send(res, problem.status, problemContentType, body, options.close, options.extra);
+  send(res, problem.status, problemContentType, text, options.close, options.extra);
 }
 
 const jsonType = 'application/json';
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, close: boolean): void {
-  send(res, status, jsonType, Buffer.from(JSON.stringify(value)), close);
+  send(res, status, jsonType, JSON.stringify(value), close);
 }

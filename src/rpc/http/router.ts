@@ -30,6 +30,8 @@ export interface Router {
 
 export function createRouter(contracts: readonly AnyContract[]): Router {
   const root = node();
+  // Paths without parameters, by their exact text: most requests are found by one lookup.
+  const exact = new Map<string, Node>();
   for (const contract of contracts)
     for (const operation of Object.keys(contract.operations)) {
       const route = routeOf(contract, operation);
@@ -52,20 +54,28 @@ export function createRouter(contracts: readonly AnyContract[]): Router {
         );
       at.methods.set(route.method, route);
       at.allow = [...at.methods.keys()].sort().join(', ');
+      if (route.pathParams.length === 0) exact.set(route.template, at);
     }
 
   return {
     match(method, path) {
+      // A literal path wins over parameters (as in `walk`), so its exact entry is the answer.
+      const literal = exact.get(path);
+      if (literal) return answer(literal, method, noParams);
       if (path.charCodeAt(0) !== 47 /* / */) return none;
       const segments = path.slice(1).split('/');
       const params: string[] = [];
       const found = walk(root, segments, 0, params);
       if (!found?.methods) return none;
-      const route = found.methods.get(method);
-      if (!route) return { kind: 'method', allow: found.allow };
-      return { kind: 'route', route, params: params.length === 0 ? noParams : params };
+      return answer(found, method, params.length === 0 ? noParams : params);
     },
   };
+}
+
+function answer(at: Node, method: string, params: readonly string[]): Match {
+  const route = at.methods!.get(method);
+  if (!route) return { kind: 'method', allow: at.allow };
+  return { kind: 'route', route, params };
 }
 
 function walk(at: Node, segments: readonly string[], i: number, params: string[]): Node | undefined {

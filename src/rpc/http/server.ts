@@ -8,7 +8,7 @@ import { mustClose, readBody } from './body.js';
 import { contextFromHeaders } from './headers.js';
 import { negotiation } from './negotiation.js';
 import { inputFromBody, inputFromQuery, type HttpRoute } from './mapping.js';
-import { send, sendJson, sendProblem } from './respond.js';
+import { encodeAnswer, send, sendJson, sendProblem } from './respond.js';
 import { createRouter, type Match, type Router } from './router.js';
 
 export interface HttpServerOptions {
@@ -79,7 +79,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (match.kind !== 'route') return answerOther(req, res, path, match);
     if (draining) return refuse(res, path);
     inFlight++;
-    void serve(req, res, match.route, match.params, q < 0 ? '' : url.slice(q + 1), path).then(settled);
+    void serve(req, res, match.route, match.params, q < 0 ? '' : url.slice(q + 1), path);
   });
 
   async function serve(
@@ -118,11 +118,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (ctx.expired) throw deadlineExceeded();
       const { contract, operation, def } = route;
       const output = await host.dispatch({ contract, operation, def, input, ctx });
-      send(res, 200, out.contentType, out.encode(output), draining);
+      send(res, 200, out.contentType, encodeAnswer(out, output), draining);
     } catch (thrown) {
       const error = SwitchyardError.from(thrown);
       if (error.httpStatus >= 500) options.onError?.(error, { method: route.method, path });
       sendProblem(res, error, { instance: path, close: close || draining });
+    } finally {
+      settled();
     }
   }
 

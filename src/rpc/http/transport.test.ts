@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { contract, operation, Type } from '../../contract/index.js';
 import { SwitchyardError, type Code } from '../../errors/index.js';
 import { Context, createHost, type Transport } from '../../runtime/index.js';
-import type { Endpoint, Outcome } from '../endpoint.js';
+import { resilienceInterceptor } from '../../resilience/index.js';
+import { staticEndpoint, type Endpoint, type Outcome } from '../endpoint.js';
 import { httpTransport } from './transport.js';
 
 const Echo = contract({
@@ -162,6 +163,27 @@ describe('HTTP transport', () => {
     setTimeout(() => controller.abort(), 20);
     await failure(call, 'CANCELLED');
     await close();
+  });
+
+  it('abandons the request, closing its connection, when a resilience timeout fires', async () => {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const silent = createServer(() => {});
+    // The abort may come before the request is written: then only the connection shows it.
+    silent.on('connection', (socket: Socket) => socket.on('close', () => closed()));
+    servers.push(silent);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const transport = httpTransport({
+      endpoints: staticEndpoint(`127.0.0.1:${(silent.address() as AddressInfo).port}`),
+    });
+    const host = createHost({
+      transports: () => transport,
+      interceptors: [resilienceInterceptor({ default: { timeoutMs: 50 } })],
+    });
+    await failure(host.client(Echo).say({ id: 'a', text: 'x' }), 'DEADLINE_EXCEEDED');
+    await connectionClosed;
+    await host.close();
   });
 
   it('refuses calls after close without sending them', async () => {

@@ -1,12 +1,13 @@
 import { Pool } from 'undici';
-import { codecForContentType, json, msgpack, type Codec } from '../../codec/index.js';
-import { fromProblem, SwitchyardError } from '../../errors/index.js';
+import { json, msgpack, type Codec } from '../../codec/index.js';
+import { SwitchyardError } from '../../errors/index.js';
 import { blame } from '../../resilience/index.js';
 import type { Call, Transport } from '../../runtime/index.js';
 import type { Endpoint, EndpointPicker } from '../endpoint.js';
-import { abortReason, requestFailure } from './failures.js';
+import { HttpExchange } from './exchange.js';
+import { abortReason } from './failures.js';
 import { writeContextHeaders } from './headers.js';
-import { requestBody, requestTarget, routeOf, type HttpRoute } from './mapping.js';
+import { requestBody, requestTarget, routeOf } from './mapping.js';
 
 export interface HttpTransportOptions {
   /** Chooses the instance of each attempt and hears how it went. */
@@ -51,9 +52,9 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     const headers =
       body === undefined ? ['accept', accept] : ['content-type', codec.contentType, 'accept', accept];
     const { ctx } = call;
-    // Only a context that something can abort costs a signal.
-    const signal = ctx.cancellable ? ctx.signal : undefined;
-    if (signal?.aborted) throw abortReason(signal);
+    // Only a context that something can abort is listened to.
+    const cancellable = ctx.cancellable;
+    if (cancellable && ctx.signalAborted()) throw abortReason(ctx.signal);
 
     let endpoint: Endpoint;
     try {
@@ -66,11 +67,17 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     const started = reporting ? performance.now() : 0;
     try {
       writeContextHeaders(ctx, headers);
-      const result = await exchange(poolFor(endpoint.address), route, path, headers, body, signal);
+      const result = await send(poolFor(endpoint.address), endpoint.address, {
+        method: route.method,
+        path,
+        headers,
+        body,
+        ctx: cancellable ? ctx : undefined,
+      });
       if (reporting) endpoints.done?.(endpoint, { ok: true, latencyMs: performance.now() - started });
       return result;
     } catch (thrown) {
-      const error = requestFailure(thrown, signal, endpoint.address);
+      const error = SwitchyardError.from(thrown);
       // Only what the instance did counts against it: a bad request or a cancelled call says nothing of it.
       const callerFault = blame[error.code] !== 'callee';
       if (reporting)
@@ -92,44 +99,30 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   };
 }
 
-async function exchange(
-  pool: Pool,
-  route: HttpRoute,
-  path: string,
-  headers: string[],
-  body: Uint8Array | undefined,
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  const response = await pool.request({ method: route.method, path, headers, body, signal });
-  const bytes = await response.body.bytes();
-  const type = response.headers['content-type'];
-  const contentType = Array.isArray(type) ? type[0] : type;
-  if (response.statusCode === 200) {
-    const codec = codecForContentType(contentType);
-    if (!codec) throw unreadable(`an answer of type ${contentType}`);
-    try {
-      return codec.decode(bytes);
-    } catch (error) {
-      // Malformed bytes from the server are its fault, not an invalid argument of ours.
-      throw unreadable('a malformed answer', error);
+interface Request {
+  method: string;
+  path: string;
+  headers: string[];
+  body: Uint8Array | undefined;
+  /** The context to listen to for aborts, when something can abort it. */
+  ctx: Call['ctx'] | undefined;
+}
+
+/** Dispatches one request; the decoded answer, or a SwitchyardError (the answer's, the connection's, the abort's). */
+function send(pool: Pool, address: string, request: Request): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const exchange = new HttpExchange({ resolve, reject, address });
+    const { ctx } = request;
+    if (ctx) {
+      const stop = ctx.onAbort((reason) => exchange.cancel(reason));
+      if (exchange.cancelled) return;
+      exchange.whenSettled(stop);
     }
-  }
-  throw fromProblem(response.statusCode, problemOf(contentType, bytes));
-}
-
-function problemOf(contentType: string | undefined, bytes: Uint8Array): unknown {
-  if (contentType === undefined || !contentType.includes('json') || bytes.byteLength === 0) return undefined;
-  try {
-    return JSON.parse(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-    ) as unknown;
-  } catch {
-    return undefined; // a foreign error page: the status alone decides the code
-  }
-}
-
-function unreadable(what: string, cause?: unknown): SwitchyardError {
-  return new SwitchyardError('UNKNOWN', `The server sent ${what}`, { cause });
+    pool.dispatch(
+      { method: request.method, path: request.path, headers: request.headers, body: request.body },
+      exchange,
+    );
+  });
 }
 
 function notPicked(error: unknown): SwitchyardError {

@@ -1,6 +1,8 @@
 import type { MsgHdrs } from 'nats';
-import { childTrace, timeoutHeader } from '../../envelope/index.js';
+import { timeoutHeader } from '../../envelope/index.js';
 import type { Context, ContextInit } from '../../runtime/index.js';
+import { contextFieldNames, InboundFields } from '../inbound-fields.js';
+import type { NatsModule } from './connection.js';
 
 /**
  * A call's context as NATS headers, and back. Names follow the CloudEvents binary mode (`ce-*`) and
@@ -13,17 +15,12 @@ import type { Context, ContextInit } from '../../runtime/index.js';
  * starts a new chain for, which is what it would have been anyway.
  */
 export const headerNames = {
+  ...contextFieldNames,
   contentType: 'content-type',
-  id: 'ce-id',
-  correlationId: 'ce-correlationid',
-  causationId: 'ce-causationid',
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
   timeout: timeoutHeader,
-  attempt: 'ce-attempt',
 } as const;
 
-export const metadataPrefix = 'sy-meta-';
+export const metadataPrefix = contextFieldNames.metadataPrefix;
 
 /** Headers for a request, or undefined when it needs none (the common case of a root call). */
 export function requestHeaders(
@@ -53,6 +50,49 @@ export function requestHeaders(
   return h;
 }
 
+/**
+ * A factory of request headers for `requestHeaders`: nats.js's own `MsgHdrs`, with a cheaper `set`
+ * and `encode`. nats.js canonicalises and validates every name and value on each `set` and rebuilds
+ * the block on `encode`; that costs more per request than the rest of the client's work. Here a
+ * name is checked once by a character scan, a value for line breaks, and the header block is built
+ * as the headers are set. What nats.js reads (`encode`) and what callers read (`get`, `has`,
+ * iteration) stay those of `MsgHdrsImpl`.
+ */
+export function requestHeaderFactory(nats: NatsModule): () => MsgHdrs {
+  class RequestHeaders extends nats.MsgHdrsImpl {
+    #block: string | undefined = 'NATS/1.0';
+
+    override set(name: string, value: string): void {
+      if (this.#block === undefined || this.headers.has(name) || !validName(name) || lineBreak.test(value)) {
+        // Anything unusual (a repeated name, one nats.js rejects) takes nats.js's path and its errors.
+        this.#block = undefined;
+        super.set(name, value);
+        return;
+      }
+      const trimmed = value.trim();
+      this.headers.set(name, [trimmed]);
+      this.#block += `\r\n${name}: ${trimmed}`;
+    }
+
+    override encode(): Uint8Array {
+      return this.#block === undefined ? super.encode() : Buffer.from(`${this.#block}\r\n\r\n`);
+    }
+  }
+  return () => new RequestHeaders();
+}
+
+const lineBreak = /[\r\n]/;
+
+/** What nats.js accepts as a header name unchanged: printable ASCII without `:` or space. */
+function validName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c <= 32 || c >= 127 || c === 58 /* : */) return false;
+  }
+  return true;
+}
+
 export interface InboundHeaders {
   /** What the server's context is built from (ids, trace, deadline, attempt, metadata). */
   readonly init: ContextInit;
@@ -64,54 +104,19 @@ export interface InboundHeaders {
  * languages may canonicalise them (`Ce-Id`); metadata keys keep their case.
  */
 export function readRequestHeaders(headers: MsgHdrs, now: number): InboundHeaders {
-  const init: ContextInit = {};
+  const fields = new InboundFields();
   let contentType: string | undefined;
-  let traceparent: string | undefined;
-  let tracestate: string | undefined;
-  let metadata: Record<string, string> | undefined;
   for (const [key, values] of headers) {
     const value = values[0];
     if (value === undefined) continue;
-    switch (key.toLowerCase()) {
-      case headerNames.contentType:
-        contentType = value;
-        break;
-      case headerNames.id:
-        init.id = value;
-        break;
-      case headerNames.correlationId:
-        init.correlationId = value;
-        break;
-      case headerNames.causationId:
-        init.causationId = value;
-        break;
-      case headerNames.traceparent:
-        traceparent = value;
-        break;
-      case headerNames.tracestate:
-        tracestate = value;
-        break;
-      case headerNames.timeout: {
-        const ms = Number(value);
-        if (value !== '' && Number.isFinite(ms)) init.deadline = now + Math.max(0, ms);
-        break;
-      }
-      case headerNames.attempt: {
-        const attempt = Number(value);
-        if (Number.isInteger(attempt) && attempt > 0) init.attempt = attempt;
-        break;
-      }
-      default:
-        if (
-          key.length > metadataPrefix.length &&
-          key.slice(0, metadataPrefix.length).toLowerCase() === metadataPrefix
-        )
-          (metadata ??= {})[key.slice(metadataPrefix.length)] = value;
-    }
+    const name = key.toLowerCase();
+    if (fields.take(name, value)) continue;
+    if (name === headerNames.contentType) contentType = value;
+    else if (name === headerNames.timeout) {
+      const ms = Number(value);
+      if (value !== '' && Number.isFinite(ms)) fields.init.deadline = now + Math.max(0, ms);
+    } else if (name.length > metadataPrefix.length && name.startsWith(metadataPrefix))
+      fields.metadata(key.slice(metadataPrefix.length), value);
   }
-  // The server's work is a new span in the caller's trace, as on the HTTP transport.
-  if (traceparent !== undefined)
-    init.trace = childTrace(tracestate === undefined ? { traceparent } : { traceparent, tracestate });
-  if (metadata) init.metadata = metadata;
-  return { init, contentType };
+  return { init: fields.finish(), contentType };
 }

@@ -67,7 +67,8 @@ export function createNatsServer(options: NatsServerOptions): NatsServer {
         if (ctx.expired) throw deadlineExceeded();
       }
       // An empty body is an empty input, so `nats req <subject> ''` works for operations that need nothing.
-      const input = msg.data.length === 0 ? {} : codec.decode(msg.data);
+      const data = msg.data;
+      const input = data.length === 0 ? {} : codec.decode(data);
       const output = await host.dispatch({
         contract: route.contract,
         operation: route.operation,

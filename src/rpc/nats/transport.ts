@@ -4,7 +4,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import { deadlineExceeded, type Call, type Transport } from '../../runtime/index.js';
 import { openConnection, type NatsConnectionOptions, type OpenConnection } from './connection.js';
 import { errorOfReply, fromPublishError } from './errors.js';
-import { requestHeaders } from './headers.js';
+import { requestHeaderFactory, requestHeaders } from './headers.js';
 import { createReplyMux, type ReplyMux } from './mux.js';
 import { checkPrefix, defaultSubjectPrefix, subjectCache } from './subjects.js';
 
@@ -25,6 +25,7 @@ export interface NatsTransportOptions extends NatsConnectionOptions {
 interface Link {
   readonly connection: OpenConnection;
   readonly mux: ReplyMux;
+  readonly headers: () => MsgHdrs;
 }
 
 /** How long `close()` lets calls in flight wait for their replies. */
@@ -54,7 +55,11 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     (opening ??= openConnection(options, { name: 'switchyard-rpc-client' }).then(
       (connection) => {
         const inbox = connection.nats.createInbox(options.inboxPrefix);
-        return (open = { connection, mux: createReplyMux(connection.nc, inbox) });
+        return (open = {
+          connection,
+          mux: createReplyMux(connection.nc, inbox),
+          headers: requestHeaderFactory(connection.nats),
+        });
       },
       (error: unknown) => {
         // A later call tries again: NATS may just not be up yet.
@@ -72,7 +77,7 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     const data = codec.encode(call.input);
     let headers: MsgHdrs | undefined;
     try {
-      headers = requestHeaders(link.connection.nats.headers, ctx, remaining, contentType);
+      headers = requestHeaders(link.headers, ctx, remaining, contentType);
     } catch (error) {
       throw fromPublishError(error, subject);
     }

@@ -5,6 +5,7 @@ import {
   type Host,
   type HostOptions,
   type ServiceDefinition,
+  type StartedService,
 } from '../../runtime/index.js';
 import { createHttpServer } from '../http/server.js';
 import { createMetrics, type Metrics } from '../../observability/index.js';
@@ -52,6 +53,13 @@ export interface ServiceProcessOptions extends HostOptions {
   exit?: (code: number) => void;
   /** Prometheus metrics, served at `/metrics`; a fresh registry by default, `false` for none. */
   metrics?: Metrics | false;
+  /** More for the services' factories beside host and config (e.g. `messaging`). */
+  env?: Readonly<Record<string, unknown>>;
+  /**
+   * Work beside the servers that takes no calls but must stop cleanly (message consumers): closed
+   * after the servers drained, before the services stop.
+   */
+  background?: readonly { close(): Promise<void> }[];
 }
 
 export interface ServiceProcess {
@@ -86,7 +94,9 @@ export async function runServiceProcess(options: ServiceProcessOptions): Promise
   const interceptors = [...(metrics ? [metrics.client] : []), ...(options.interceptors ?? [])];
   const serverInterceptors = [...(metrics ? [metrics.server] : []), ...(options.serverInterceptors ?? [])];
   const host = createHost({ name, validate, interceptors, serverInterceptors, transports });
-  for (const service of services) await startService(host, service, options.config);
+  const started: StartedService[] = [];
+  for (const service of services)
+    started.push(await startService(host, service, options.config, options.env));
 
   const servers: ProcessServer[] = [];
   if (options.http !== false) {
@@ -125,7 +135,8 @@ export async function runServiceProcess(options: ServiceProcessOptions): Promise
     }
     log(`${name} draining (grace ${gracePeriodMs} ms)`);
     await Promise.all(servers.map((server) => server.close({ graceMs: gracePeriodMs })));
-    for (const service of [...services].reverse()) await service.stop?.();
+    for (const work of options.background ?? []) await work.close();
+    for (const service of started.reverse()) await service.stop();
     await host.close();
     unlisten?.();
     log(`${name} stopped`);
