@@ -10,6 +10,7 @@ import {
 } from '../discovery/registry/index.js';
 import { SwitchyardError } from '../errors/index.js';
 import { startDnsServer, type DnsServer } from './dns/server.js';
+import { openFlagStore, type FlagStore } from './flags-store.js';
 import { isLoopback } from './http/auth.js';
 import { createHubHttpServer, type HubHttpServer } from './http/server.js';
 
@@ -22,7 +23,7 @@ export interface HubOptions {
   dnsPort?: number;
   /** DNS zone (default `switchyard`). */
   domain?: string;
-  /** Where the SQLite backend keeps `registry.db` (default `.switchyard/hub` under the cwd). */
+  /** Where the SQLite backend keeps `registry.db`, and the hub its `flags.json` (default `.switchyard/hub` under the cwd). */
   dataDir?: string;
   backend?: 'sqlite' | 'etcd';
   /** etcd endpoints for the etcd backend (default http://127.0.0.1:2379). */
@@ -51,6 +52,8 @@ export interface Hub {
   readonly domain: string;
   readonly backend: string;
   readonly registry: Registry;
+  /** Feature flags served at `/v1/flags`. */
+  readonly flags: FlagStore;
   close(): Promise<void>;
 }
 
@@ -86,9 +89,11 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       throw error;
     });
     closers.push(() => registry.close());
+    const flags = await openFlagStore({ path: join(dataDirOf(options), 'flags.json') });
 
     const http: HubHttpServer = createHubHttpServer({
       registry,
+      flags,
       ...(options.token ? { token: options.token } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -119,6 +124,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       domain,
       backend: backend.name,
       registry,
+      flags,
       close: closeAll,
     };
   } catch (error) {
@@ -135,6 +141,9 @@ async function openBackend(options: HubOptions): Promise<RegistryBackend> {
       ...(options.etcd === undefined ? {} : { hosts: options.etcd }),
       ...(options.etcdPrefix === undefined ? {} : { prefix: options.etcdPrefix }),
     });
-  const dataDir = options.dataDir ?? join(process.cwd(), '.switchyard', 'hub');
-  return createSqliteBackend({ path: join(dataDir, 'registry.db'), evictAfter });
+  return createSqliteBackend({ path: join(dataDirOf(options), 'registry.db'), evictAfter });
+}
+
+function dataDirOf(options: HubOptions): string {
+  return options.dataDir ?? join(process.cwd(), '.switchyard', 'hub');
 }

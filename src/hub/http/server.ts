@@ -1,16 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from '../../discovery/registry/index.js';
 import { SwitchyardError } from '../../errors/index.js';
+import type { FlagStore } from '../flags-store.js';
 import { tokenGuard } from './auth.js';
 import { createFeeds } from './feeds.js';
+import { flagRoutes } from './flags.js';
 import { renderMetrics } from './metrics.js';
 import { parseCount, parseWait } from './params.js';
 import { readJson, sendJson, sendProblem } from './respond.js';
+import type { Route } from './route.js';
 
 export interface HubHttpOptions {
   registry: Registry;
   /** Required on writes when set. */
   token?: string;
+  /** Serves `/v1/flags` when given. */
+  flags?: FlagStore;
   /** Called with errors that became 500s (bugs, backend failures), for the log. */
   onError?: (error: unknown) => void;
 }
@@ -20,8 +25,6 @@ export interface HubHttpServer {
   close(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>;
-
 /** The registry HTTP API of `discovery/hub-api.ts`, on node:http. */
 export function createHubHttpServer(options: HubHttpOptions): HubHttpServer {
   const { registry } = options;
@@ -29,7 +32,16 @@ export function createHubHttpServer(options: HubHttpOptions): HubHttpServer {
   const feeds = createFeeds(registry);
   let waiting = 0;
 
-  const routes: Array<{ method: string; pattern: RegExp; write?: boolean; handle: Handler }> = [
+  const blocking = async <T>(wait: Promise<T>): Promise<T> => {
+    waiting++;
+    try {
+      return await wait;
+    } finally {
+      waiting--;
+    }
+  };
+
+  const routes: Route[] = [
     {
       method: 'PUT',
       pattern: /^\/v1\/registry\/instances\/([^/]+)$/,
@@ -128,6 +140,7 @@ export function createHubHttpServer(options: HubHttpOptions): HubHttpServer {
         sendJson(res, 200, { status: 'passing', backend: registry.backend.name });
       },
     },
+    ...(options.flags ? flagRoutes(options.flags, { blocking }) : []),
   ];
 
   const server = createServer((req, res) => {
@@ -161,6 +174,7 @@ export function createHubHttpServer(options: HubHttpOptions): HubHttpServer {
     server,
     async close() {
       feeds.close();
+      options.flags?.close();
       server.closeIdleConnections();
       await new Promise<void>((done) => {
         server.close(() => done());

@@ -1,0 +1,86 @@
+import { codecForContentType } from '../../codec/index.js';
+import { SwitchyardError } from '../../errors/index.js';
+import { readBody } from '../../rpc/http/body.js';
+import { metadataPrefix } from '../../rpc/http/headers.js';
+import { inputFromBody, inputFromQuery, type HttpRoute } from '../../rpc/http/mapping.js';
+import { requestHeadersOut, responseHeadersOut } from '../http/headers.js';
+import { writeAnswer } from '../http/respond.js';
+import type { Exchange } from '../route.js';
+import type { UpstreamRequest, UpstreamResponse } from '../upstream/forward.js';
+
+/**
+ * The request body within the route's limit, or undefined when the request has none. A declared
+ * length over the limit fails before a byte is read (413).
+ */
+export function readRequestBody(ex: Exchange): Promise<Buffer | undefined> {
+  const { req } = ex;
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
+    return Promise.resolve(undefined);
+  const limit = ex.route.policies.bodyBytes;
+  return readBody(req, limit, Math.max(64 * 1024, limit));
+}
+
+/**
+ * The operation's input from the request, as a service would read it: path parameters, then the
+ * query (GET, DELETE) or the body decoded by its `Content-Type`.
+ */
+export function operationInput(
+  ex: Exchange,
+  route: HttpRoute,
+  body: Buffer | undefined,
+): Record<string, unknown> {
+  if (route.queryParams) return inputFromQuery(route, ex.params, ex.query);
+  return inputFromBody(route, ex.params, decodeBody(ex, body) ?? {});
+}
+
+/** The body decoded by its `Content-Type` (JSON or MessagePack); undefined when there is none. */
+export function decodeBody(ex: Exchange, body: Buffer | undefined): unknown {
+  const type = ex.req.headers['content-type'];
+  const codec = codecForContentType(type);
+  if (!codec)
+    throw new SwitchyardError('UNSUPPORTED_MEDIA_TYPE', `Cannot read ${type}; send application/json`);
+  return body === undefined || body.length === 0 ? undefined : codec.decode(body);
+}
+
+/** The request as it goes upstream: end-to-end headers, plus what the gateway vouches for. */
+export function upstreamRequest(ex: Exchange, path: string, body: Buffer | undefined): UpstreamRequest {
+  const { req, trace } = ex;
+  const headers = requestHeadersOut(req.headers);
+  headers.push(
+    'x-request-id',
+    ex.requestId,
+    'ce-correlationid',
+    ex.requestId,
+    'traceparent',
+    trace.traceparent,
+  );
+  if (trace.tracestate !== undefined) headers.push('tracestate', trace.tracestate);
+  const forwardedFor = req.headers['x-forwarded-for'];
+  const peer = req.socket.remoteAddress ?? '';
+  headers.push('x-forwarded-for', forwardedFor ? `${String(forwardedFor)}, ${peer}` : peer);
+  if (req.headers.host !== undefined) headers.push('x-forwarded-host', req.headers.host);
+  headers.push('x-forwarded-proto', 'encrypted' in req.socket ? 'https' : 'http');
+  const identity = ex.identityHeaders;
+  // Switchyard services read identity from their call context: it is sent both ways.
+  if (identity)
+    for (const name in identity) headers.push(name, identity[name]!, metadataPrefix + name, identity[name]!);
+  return {
+    method: req.method ?? 'GET',
+    path,
+    headers,
+    body,
+    clientGone: ex,
+  };
+}
+
+/** An upstream answer passed back to the client as it is, with the gateway's own headers. */
+export function answerFrom(ex: Exchange, response: UpstreamResponse): void {
+  ex.upstream = response.address;
+  const headers = responseHeadersOut(response.headers, []);
+  writeAnswer(ex.res, response.status, headers, response.body, ex.extra);
+}
+
+/** Path and query as the client sent them. */
+export function target(ex: Exchange): string {
+  return ex.query === '' ? ex.path : `${ex.path}?${ex.query}`;
+}

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { WebSocket } from 'ws';
+import { startDevIssuer, type DevIssuer } from '../../src/gateway/auth/index.js';
+import { deletePrefixStreams } from '../../src/messaging/jetstream/purge.js';
+import { assertProblem, call, fixtures, spawnProcess, startGateway, stopAll, type Proc } from './support.js';
+
+const nats = 'nats://127.0.0.1:4222';
+const prefix = `gwtest_${randomBytes(4).toString('hex')}`;
+
+/** Removes what this run made on the shared NATS server: its streams and lease bucket. */
+const purge = () => deletePrefixStreams(nats, prefix);
+
+describe('gateway HTTP → messaging and events → clients', { timeout: 120_000 }, () => {
+  let issuer: DevIssuer;
+  let payments: Proc;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  const as = async (subject: string, roles: string[] = []) => ({
+    authorization: `Bearer ${await issuer.mint({ subject, roles })}`,
+  });
+
+  before(async () => {
+    issuer = await startDevIssuer();
+    payments = await spawnProcess([join(fixtures, 'payments.ts')], {
+      env: { BROKER: nats, PREFIX: prefix },
+      ready: /payments ready/,
+    });
+    gw = await startGateway({
+      contracts: [{ module: join(fixtures, 'contracts.ts'), only: ['gw-payments'] }],
+      discovery: { static: {} },
+      auth: { jwt: issuer.jwtConfig() },
+      messaging: { broker: nats, prefix, instance: 'gw-test', operationSeconds: 60 },
+      policies: { auth: true },
+      routes: [
+        {
+          name: 'authorize',
+          match: { path: '/v1/payments', methods: ['POST'] },
+          command: { contract: 'gw-payments@1', command: 'authorizePayment', maxWaitSeconds: 10 },
+        },
+        {
+          name: 'cancel',
+          match: { path: '/v1/payments/cancel', methods: ['POST'] },
+          command: { contract: 'gw-payments@1', command: 'cancelPayment' },
+        },
+        {
+          name: 'payment-events',
+          match: { path: '/v1/streams/payments', methods: ['GET'] },
+          events: { contract: 'gw-payments@1', owner: { field: 'consumerId' }, allRoles: ['support'] },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await gw?.close();
+    await issuer?.close();
+    await stopAll();
+    await purge();
+  });
+
+  const payment = (id: string, extra: Record<string, unknown> = {}) => ({
+    paymentId: id,
+    consumerId: 'c-1',
+    amountCents: 1200,
+    ...extra,
+  });
+
+  it('answers a command with 202 and an operation-status resource that later holds the reply', async () => {
+    const headers = await as('c-1');
+    const accepted = await call(`${gw.url}/v1/payments`, { method: 'POST', body: payment('p-1'), headers });
+    assert.equal(accepted.status, 202, accepted.text);
+    const location = String(accepted.headers.location);
+    assert.match(location, /^\/operations\/[0-9a-f-]{36}$/);
+    assert.equal(accepted.json().status, 'pending');
+    let status;
+    for (let i = 0; i < 100; i++) {
+      status = (await call(`${gw.url}${location}`, { headers })).json();
+      if (status.status !== 'pending') break;
+      await sleep(50);
+    }
+    assert.equal(status.status, 'succeeded');
+    assert.deepEqual(status.result, { paymentId: 'p-1', approved: true });
+    assertProblem(await call(`${gw.url}${location}`, { headers: await as('c-2') }), 404, 'NOT_FOUND');
+  });
+
+  it('waits for the reply with Prefer: wait=N, and falls back to 202 when it is late', async () => {
+    const headers = { ...(await as('c-1')), prefer: 'wait=5' };
+    const answered = await call(`${gw.url}/v1/payments`, { method: 'POST', body: payment('p-2'), headers });
+    assert.equal(answered.status, 200, answered.text);
+    assert.deepEqual(answered.json(), { paymentId: 'p-2', approved: true });
+    assert.equal(answered.headers['preference-applied'], 'wait=5');
+
+    const declined = await call(`${gw.url}/v1/payments`, {
+      method: 'POST',
+      body: payment('p-3', { amountCents: 500_000 }),
+      headers,
+    });
+    assertProblem(declined, 412, 'FAILED_PRECONDITION');
+
+    const late = await call(`${gw.url}/v1/payments`, {
+      method: 'POST',
+      body: payment('p-4', { delayMs: 2500 }),
+      headers: { ...(await as('c-1')), prefer: 'respond-async, wait=1' },
+    });
+    assert.equal(late.status, 202, late.text);
+    assert.ok(late.headers.location);
+  });
+
+  it('sends one-way commands and refuses invalid payloads before the broker', async () => {
+    const headers = await as('c-1');
+    const sent = await call(`${gw.url}/v1/payments/cancel`, {
+      method: 'POST',
+      body: { paymentId: 'p-1' },
+      headers,
+    });
+    assert.equal(sent.status, 202, sent.text);
+    assert.equal(sent.json().status, 'sent');
+    await payments.waitFor(/handled cancelPayment p-1/);
+    const invalid = assertProblem(
+      await call(`${gw.url}/v1/payments`, {
+        method: 'POST',
+        body: { paymentId: 'p-bad', amountCents: 0 },
+        headers,
+      }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    assert.ok(invalid.details.violations.length >= 2);
+    assertProblem(
+      await call(`${gw.url}/v1/payments`, { method: 'POST', body: payment('p-anon') }),
+      401,
+      'UNAUTHENTICATED',
+    );
+    await sleep(200);
+    assert.equal(payments.lines.filter((l) => /p-bad|p-anon/.test(l)).length, 0);
+  });
+
+  it('streams each caller the events it may see, over server-sent events and WebSocket', async () => {
+    assertProblem(
+      await call(`${gw.url}/v1/streams/payments`, { headers: await as('c-1') }),
+      406,
+      'NOT_ACCEPTABLE',
+    );
+    assertProblem(
+      await call(`${gw.url}/v1/streams/payments`, { headers: { accept: 'text/event-stream' } }),
+      401,
+      'UNAUTHENTICATED',
+    );
+
+    const sse = await request(`${gw.url}/v1/streams/payments`, {
+      headers: { ...(await as('c-1')), accept: 'text/event-stream' },
+    });
+    assert.equal(sse.statusCode, 200);
+    assert.match(String(sse.headers['content-type']), /^text\/event-stream/);
+    const received: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of sse.body) {
+        received.push(String(chunk));
+        if (received.join('').includes('p-ws-2')) return;
+      }
+    })();
+
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/v1/streams/payments`, {
+      headers: await as('agent', ['support']),
+    });
+    const messages: { event: string; data: { paymentId: string; consumerId: string } }[] = [];
+    ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((done, fail) => ws.once('open', done).once('error', fail));
+
+    const refused = new WebSocket(`${gw.url.replace('http', 'ws')}/v1/streams/payments`);
+    const status = await new Promise<number>((done) =>
+      refused.once('unexpected-response', (_req, res) => done(res.statusCode!)),
+    );
+    assert.equal(status, 401);
+
+    await sleep(300);
+    const wait = { ...(await as('c-1')), prefer: 'wait=5' };
+    const other = { ...(await as('c-2')), prefer: 'wait=5' };
+    assert.equal(
+      (
+        await call(`${gw.url}/v1/payments`, {
+          method: 'POST',
+          body: payment('p-ws-1', { consumerId: 'c-2' }),
+          headers: other,
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (await call(`${gw.url}/v1/payments`, { method: 'POST', body: payment('p-ws-2'), headers: wait }))
+        .status,
+      200,
+    );
+
+    await Promise.race([reading, sleep(10_000)]);
+    const text = received.join('');
+    assert.match(
+      text,
+      /event: paymentAuthorized\ndata: \{"paymentId":"p-ws-2","consumerId":"c-1","amountCents":1200\}/,
+    );
+    assert.doesNotMatch(text, /p-ws-1/, "another consumer's payment is not shown");
+    sse.body.destroy();
+
+    for (let i = 0; i < 100 && messages.length < 2; i++) await sleep(50);
+    const ids = messages.map((m) => m.data.paymentId);
+    assert.ok(
+      ids.includes('p-ws-1') && ids.includes('p-ws-2'),
+      `support sees every payment: ${ids.join(', ')}`,
+    );
+    assert.equal(messages[0]!.event, 'paymentAuthorized');
+    ws.close();
+  });
+});
