@@ -18,6 +18,19 @@ const nats = 'nats://127.0.0.1:4222';
 const concurrency = 64;
 const timing = { rounds: 5, durationMs: 1000, warmupMs: 750 };
 
+/**
+ * Moleculer's built-in equivalents of Switchyard's default client policies (`defaultResilience`):
+ * a 10 s timeout per call, up to 3 attempts with exponential backoff from 25 ms to 1 s, a breaker
+ * that opens at half the calls failing (once 20 were seen) for 5 s, and a bulkhead of 512 calls
+ * with a queue of 2048. Switchyard's side runs with its defaults on, so Moleculer's does too.
+ */
+const moleculerResilience = {
+  requestTimeout: 10_000,
+  retryPolicy: { enabled: true, retries: 2, delay: 25, maxDelay: 1_000, factor: 2 },
+  circuitBreaker: { enabled: true, threshold: 0.5, minRequestCount: 20, windowTime: 60, halfOpenTime: 5_000 },
+  bulkhead: { enabled: true, concurrency: 512, maxQueueSize: 2048 },
+};
+
 async function moleculerClient(
   namespace: string,
 ): Promise<{ broker: ServiceBroker; echo: EchoClient['echo'] }> {
@@ -28,6 +41,7 @@ async function moleculerClient(
     logger: false,
     metrics: false,
     tracing: false,
+    ...moleculerResilience,
   });
   await broker.start();
   await broker.waitForServices(['echo'], 15_000);
@@ -70,7 +84,7 @@ async function run(): Promise<BenchResult> {
         return {
           switchyard: fastest.rate,
           baseline: m!.rate,
-          baselineName: `moleculer ${ServiceBroker.MOLECULER_VERSION} broker.call over its NATS transporter`,
+          baselineName: `moleculer ${ServiceBroker.MOLECULER_VERSION} broker.call over its NATS transporter, its resilience on`,
           notes:
             `fastest Switchyard transport: ${fastest.name} (${other.name} ${Math.round(other.rate).toLocaleString('en-US')} ` +
             `calls/s, ratio ${(other.rate / m!.rate).toFixed(2)}x); per-round ratio ${spread(ratios)}; p99 ` +
@@ -101,7 +115,11 @@ export const groups: BenchGroup[] = [
       `Remote calls with ${concurrency} in flight. Moleculer: two brokers in two processes (the server a ` +
       "child process, the caller in the bench process) with `transporter: 'nats://127.0.0.1:4222'`, a " +
       'unique namespace per run, `logger: false`, no metrics or tracing, and an `echo` action with a ' +
-      'fastest-validator `params` schema equivalent to the contract (it validates the input only). ' +
+      'fastest-validator `params` schema equivalent to the contract (it validates the input only). The ' +
+      "caller's broker has Moleculer's own equivalents of Switchyard's default client policies switched " +
+      'on (`requestTimeout: 10000`, `retryPolicy` with 2 retries backing off from 25 ms to 1 s, ' +
+      '`circuitBreaker` at a 0.5 failure rate over at least 20 calls, `bulkhead` of 512 calls and a queue ' +
+      'of 2048), as Switchyard runs with its defaults. ' +
       'Switchyard: the same echo served by `createHttpServer` and by `createNatsServer` (each a child ' +
       'process), called through `httpTransport` and `natsTransport` with the default resilience policies ' +
       'and validation on (input and output). All three are measured in the same 5 alternating rounds of 1 s ' +

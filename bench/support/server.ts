@@ -19,6 +19,7 @@ import {
 } from '../../src/rpc/index.js';
 import { createHost } from '../../src/runtime/index.js';
 import { EchoContract, echoParams, rawProto } from './echo.js';
+import { serveChild, type Running } from './server-child.js';
 
 export type ServerKind =
   | 'switchyard-http'
@@ -39,11 +40,6 @@ export interface ServerOptions {
   namespace?: string;
   /** The hub's SQLite folder. */
   dataDir?: string;
-}
-
-interface Running {
-  address: string;
-  close(): Promise<void>;
 }
 
 const natsServers = 'nats://127.0.0.1:4222';
@@ -181,21 +177,4 @@ const starters: Record<ServerKind, (options: ServerOptions) => Promise<Running>>
   hub,
 };
 
-async function main(): Promise<void> {
-  const kind = process.argv[2] as ServerKind;
-  const options = JSON.parse(process.argv[3] ?? '{}') as ServerOptions;
-  const start = starters[kind];
-  if (!start) throw new Error(`unknown server kind ${JSON.stringify(kind)}`);
-  const running = await start(options);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void running.close().finally(() => process.exit(0));
-  };
-  process.on('message', (message) => message === 'stop' && stop());
-  process.on('disconnect', stop);
-  process.send!({ ready: running.address });
-}
-
-if (process.send) await main();
+if (process.send) await serveChild<ServerOptions>(starters);

@@ -7,24 +7,41 @@ const requests = [
   {
     consumerId: 'c-alice',
     restaurantId: 'r-ajanta',
-    items: [{ menuItemId: 'chicken-vindaloo', quantity: 2, unitPrice: 1250 }],
+    lineItems: [{ menuItemId: 'chicken-vindaloo', quantity: 2, unitPrice: 1250 }],
   },
   {
     consumerId: 'c-bob',
     restaurantId: 'r-ajanta',
-    items: [{ menuItemId: 'samosa', quantity: 10, unitPrice: 450 }],
+    lineItems: [{ menuItemId: 'samosa', quantity: 10, unitPrice: 450 }],
   },
   {
     consumerId: 'c-carol',
     restaurantId: 'r-ajanta',
-    items: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }],
+    lineItems: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }],
+  },
+  {
+    consumerId: 'c-dave',
+    restaurantId: 'r-ajanta',
+    lineItems: [{ menuItemId: 'naan', quantity: 2, unitPrice: 300 }],
   },
   {
     consumerId: 'c-nobody',
     restaurantId: 'r-ajanta',
-    items: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }],
+    lineItems: [{ menuItemId: 'naan', quantity: 1, unitPrice: 300 }],
   },
 ];
+
+/** Waits for a PENDING order to be approved or rejected by the asynchronous payment step. */
+async function settled<T extends { orderId: string; status: string }>(
+  order: T,
+  get: (orderId: string) => Promise<T>,
+): Promise<T> {
+  for (let waited = 0; order.status === 'PENDING' && waited < 10_000; waited += 100) {
+    await sleep(100);
+    order = await get(order.orderId);
+  }
+  return order;
+}
 
 /** Sample traffic: places a few orders and shows how each one ended. */
 export default async function traffic({ host, io, signal, once }: TrafficEnv): Promise<void> {
@@ -32,9 +49,10 @@ export default async function traffic({ host, io, signal, once }: TrafficEnv): P
   do {
     for (const request of requests) {
       try {
-        const order = await orders.createOrder(request);
+        const created = await orders.createOrder(request);
+        const order = await settled(created, (orderId) => orders.getOrder({ orderId }));
         const detail = order.rejectionReason ? ` (${order.rejectionReason})` : '';
-        io.out(`order ${order.orderId.slice(-8)} for ${order.consumerId}: ${order.state}${detail}`);
+        io.out(`order ${order.orderId.slice(-8)} for ${order.consumerId}: ${order.status}${detail}`);
       } catch (error) {
         const e = SwitchyardError.from(error);
         io.out(`order for ${request.consumerId}: ${e.code} ${e.message}`);

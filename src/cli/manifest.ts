@@ -11,6 +11,12 @@ const ServiceEntry = Type.Object(
     /** Protocol other services use to call this one. */
     protocol: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('grpc')])),
     config: Type.Optional(Type.Record(Type.String(), Type.String())),
+    /** The service's own database: `sqlite:<file>` (default `.switchyard/<service>.db`) or `postgres://…`. */
+    database: Type.Optional(Type.String({ pattern: '^(sqlite:|postgres(ql)?://)' })),
+    /** Run an outbox relay process for the service's database (services that write to an outbox). */
+    relay: Type.Optional(Type.Boolean()),
+    /** Labels of its instances in the registry, e.g. `track: canary` for a gateway canary route. */
+    labels: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
   },
   { additionalProperties: false },
 );
@@ -20,6 +26,25 @@ const HubEntry = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     dnsPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     domain: Type.Optional(Type.String({ minLength: 1 })),
+    /** Where the hub keeps registrations: `sqlite` (default, a file under .switchyard) or `etcd://host:port[,host:port]`. */
+    registry: Type.Optional(Type.String({ pattern: '^(sqlite|etcd://.+)$' })),
+  },
+  { additionalProperties: false },
+);
+
+const ChannelEntry = Type.Object(
+  {
+    partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+    retentionMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    groups: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  },
+  { additionalProperties: false },
+);
+
+const GatewayEntry = Type.Object(
+  {
+    config: Type.String({ minLength: 1, description: 'gateway configuration file, beside the manifest' }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   },
   { additionalProperties: false },
 );
@@ -27,6 +52,13 @@ const HubEntry = Type.Object(
 const ManifestSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
+    broker: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'embedded (default), embedded:<file>, amqp://…, nats://… or redis://…',
+      }),
+    ),
+    channels: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ChannelEntry)),
     services: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), ServiceEntry),
     hub: Type.Optional(HubEntry),
     /** Client-side policies (see docs/rpc.md), keyed like `resilienceInterceptor`'s config. */
@@ -34,11 +66,20 @@ const ManifestSchema = Type.Object(
     traffic: Type.Optional(
       Type.String({ description: 'module that drives sample calls while the system runs' }),
     ),
+    gateway: Type.Optional(GatewayEntry),
+    load: Type.Optional(
+      Type.String({ description: 'module describing the request mix `switchyard load` sends' }),
+    ),
   },
   { additionalProperties: false },
 );
 
-export type Manifest = Static<typeof ManifestSchema> & { file: string; dir: string };
+export type Manifest = Static<typeof ManifestSchema> & {
+  file: string;
+  dir: string;
+  /** `file:line` of a key (e.g. `['hub', 'port']`), for reasons found after reading; `file` when unknown. */
+  at?: (path: readonly string[]) => string;
+};
 
 /** A manifest problem, reported as `file:line: reason` before anything starts. */
 export class ManifestError extends Error {
@@ -73,11 +114,66 @@ export function readManifest(path: string): Manifest {
       unknown === undefined ? `${v.path}: ${v.message}` : `unknown key ${JSON.stringify(unknown)}`;
     throw new ManifestError(`${at(keyLine ?? node?.range?.[0])}: ${reason}`);
   }
-  return { ...value, file, dir: dirname(file) };
+  const locate = (segments: readonly string[]) => {
+    const key = findKeyOffset(doc.getIn(segments.slice(0, -1), true), segments[segments.length - 1] ?? '');
+    return key === undefined ? path : at(key);
+  };
+  return { ...value, file, dir: dirname(file), at: locate };
 }
 
 function findKeyOffset(map: unknown, key: string): number | undefined {
   if (!isMap(map)) return undefined;
   const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
   return isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+}
+
+/**
+ * The broker URL of a system: `SWITCHYARD_BROKER` (to run the same manifest on another engine), else
+ * the manifest's `broker`, else the embedded broker in `.switchyard/broker.db` beside the manifest.
+ */
+export function brokerUrlOf(manifest: Manifest, env: NodeJS.ProcessEnv = process.env): string {
+  const url = env.SWITCHYARD_BROKER || manifest.broker || 'embedded';
+  if (url === 'embedded') return `embedded:${resolve(manifest.dir, '.switchyard', 'broker.db')}`;
+  if (url.startsWith('embedded:') || url.startsWith('sqlite:')) {
+    const [scheme, path] = [url.slice(0, url.indexOf(':')), url.slice(url.indexOf(':') + 1)];
+    return `${scheme}:${resolve(manifest.dir, path)}`;
+  }
+  return url;
+}
+
+/**
+ * Where a service keeps its data: the manifest entry's `database`, else `SWITCHYARD_DATABASE` (a
+ * PostgreSQL URL every service shares, each in a schema of its own), else a SQLite file of its own
+ * beside the manifest. The schema is the service's name, after `SWITCHYARD_DATABASE_PREFIX` when set.
+ */
+export function databaseOf(
+  manifest: Manifest,
+  entry: string,
+  env: NodeJS.ProcessEnv = process.env,
+  service = entry,
+): { url: string; schema: string } {
+  // Named after the service (its contract), so more entries of one service, a canary say, share it.
+  const schema = `${env.SWITCHYARD_DATABASE_PREFIX ?? ''}${service}`.replaceAll('-', '_');
+  const url = manifest.services[entry]?.database ?? env.SWITCHYARD_DATABASE;
+  if (!url) return { url: `sqlite:${resolve(manifest.dir, '.switchyard', `${service}.db`)}`, schema };
+  if (url.startsWith('sqlite:')) return { url: `sqlite:${resolve(manifest.dir, url.slice(7))}`, schema };
+  return { url, schema };
+}
+
+/**
+ * The hub's registry backend as `switchyard hub` arguments: `SWITCHYARD_REGISTRY` (to run the same
+ * manifest on etcd) else the manifest's `hub.registry`; `SWITCHYARD_REGISTRY_PREFIX` keeps the keys
+ * of one system apart from another's on a shared etcd.
+ */
+export function registryArgsOf(manifest: Manifest, env: NodeJS.ProcessEnv = process.env): string[] {
+  const registry = env.SWITCHYARD_REGISTRY || manifest.hub?.registry || 'sqlite';
+  if (registry === 'sqlite') return [];
+  if (!registry.startsWith('etcd://'))
+    throw new ManifestError(`registry must be sqlite or etcd://host:port, not ${registry}`);
+  const endpoints = registry
+    .slice('etcd://'.length)
+    .split(',')
+    .map((host) => `http://${host.trim()}`);
+  const prefix = env.SWITCHYARD_REGISTRY_PREFIX;
+  return ['--backend', 'etcd', '--etcd', endpoints.join(','), ...(prefix ? ['--etcd-prefix', prefix] : [])];
 }

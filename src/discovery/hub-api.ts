@@ -36,6 +36,28 @@ export interface InstancesResponse {
   instances: Instance[];
 }
 
+/**
+ * The hub's feature-flag API (documents as in docs/flags.md), read by `hubFlagSource`:
+ *
+ *   GET    /v1/flags?index=N&wait=30s  → 200 FlagsResponse; with `index`, a blocking query as above
+ *   PUT    /v1/flags                   body { flags } → 200 FlagsResponse   (replaces every flag)
+ *   PUT    /v1/flags/:key              body FlagDefinition → 200 FlagsResponse
+ *   DELETE /v1/flags/:key                                  → 200 FlagsResponse
+ *
+ * Writes need the token like registry writes, are validated (400 with violations) and may carry
+ * `if-match: "<index>"` to fail with 412 when someone else changed the flags first.
+ */
+export const flagPaths = {
+  flags: '/v1/flags',
+  flag: (key: string) => `/v1/flags/${encodeURIComponent(key)}`,
+} as const;
+
+export interface FlagsResponse {
+  /** Grows with every change; the `x-switchyard-index` header and ETag carry it too. */
+  index: number;
+  flags: Record<string, unknown>;
+}
+
 /** Defaults of `switchyard hub`. */
 export const hubDefaults = {
   host: '127.0.0.1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { childTrace, createEnvelope, fromHeaders, parseTraceparent, toHeaders } from './index.js';
+import { childTrace, createEnvelope, fromHeaders, parseTraceparent, toHeaders, traceIdOf } from './index.js';
 
 describe('envelope', () => {
   it('carries the CloudEvents 1.0 required attributes with a UUIDv7 id', () => {
@@ -52,6 +52,27 @@ describe('envelope', () => {
     assert.equal(child.tracestate, 'vendor=1');
     assert.equal(parseTraceparent('00-00000000000000000000000000000000-0000000000000000-01'), undefined);
     assert.equal(parseTraceparent('garbage'), undefined);
+  });
+
+  it('reads only well-formed version-00 traceparents, around whitespace', () => {
+    const value = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const expected = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', flags: '01' };
+    assert.deepEqual(parseTraceparent(value), expected);
+    assert.deepEqual(parseTraceparent(` ${value}\t`), expected);
+    for (const bad of [
+      value.toUpperCase(),
+      value.replace('00-', '01-'),
+      value.replace('-01', '-0g'),
+      value.replace('0af7', '0a-7'),
+      `${value}0`,
+      value.slice(0, -1),
+      value.replace('b7ad6b7169203331', '0000000000000000'),
+    ])
+      assert.equal(parseTraceparent(bad), undefined, bad);
+    assert.equal(traceIdOf(value), expected.traceId);
+    const child = childTrace({ traceparent: ` ${value}` });
+    assert.equal(traceIdOf(child.traceparent), expected.traceId);
+    assert.match(child.traceparent, /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
   });
 });
 

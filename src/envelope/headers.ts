@@ -22,6 +22,23 @@ const stringAttributes = [
 
 export const timeoutHeader = 'ce-timeout';
 
+/**
+ * Call-context metadata (the caller's identity set by a gateway, a tenant) travels as `sy-meta-<key>`
+ * headers, on calls and on messages alike.
+ */
+export const metadataHeaderPrefix = 'sy-meta-';
+
+/** The metadata carried by message or call headers. */
+export function metadataFromHeaders(
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> | undefined {
+  let metadata: Record<string, string> | undefined;
+  for (const name in headers)
+    if (name.startsWith(metadataHeaderPrefix))
+      (metadata ??= {})[name.slice(metadataHeaderPrefix.length)] = headers[name]!;
+  return metadata;
+}
+
 export function toHeaders(envelope: Omit<Envelope, 'data'>, now = Date.now()): Headers {
   const headers: Headers = { 'ce-specversion': '1.0' };
   for (const key of stringAttributes) {

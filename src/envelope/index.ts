@@ -1,4 +1,11 @@
 export { createEnvelope, type Envelope, type EnvelopeInit } from './envelope.js';
-export { toHeaders, fromHeaders, timeoutHeader, type Headers } from './headers.js';
+export {
+  toHeaders,
+  fromHeaders,
+  timeoutHeader,
+  metadataHeaderPrefix,
+  metadataFromHeaders,
+  type Headers,
+} from './headers.js';
 export { childTrace, parseTraceparent, traceIdOf, type TraceContext } from './trace.js';
 export { newId, newSpanId, newTraceId } from './ids.js';

@@ -8,7 +8,8 @@ import { runServiceProcess } from '../../rpc/service-process/run.js';
 import { isServiceDefinition } from '../../runtime/index.js';
 import { importModule } from '../import-module.js';
 import type { Io } from '../io.js';
-import { readManifest } from '../manifest.js';
+import { brokerUrlOf, databaseOf, readManifest } from '../manifest.js';
+import { connectBroker, createMessaging, observeConsumerLag } from '../../messaging/index.js';
 import { stopWithParent } from '../up/parent-watch.js';
 
 /**
@@ -46,10 +47,23 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(manifest.resilience ? { resilience: manifest.resilience as ResilienceConfig } : {}),
   });
   const id = `${name}-${values.replica}`;
+  const broker = connectBroker(brokerUrlOf(manifest), { prefix: process.env.SWITCHYARD_BROKER_PREFIX });
+  const messaging = createMessaging({
+    broker,
+    service: service.contract.name,
+    instance: `${id}-${process.pid}`,
+    ...(manifest.channels ? { channels: manifest.channels } : {}),
+    onEvent: (event) => {
+      if (event.type === 'dead-lettered' || event.type === 'consumer-error' || event.type === 'notify-failed')
+        io.err(`${id}: ${event.type} on ${event.channel}: ${event.error.message}`);
+    },
+  });
   const running = await runServiceProcess({
+    env: { messaging },
+    background: [{ close: async () => (await messaging.close(), await broker.close()) }],
     name: id,
     services: [service],
-    config: entry.config ?? {},
+    config: { ...entryConfig(manifest, name, service.contract.name), ...entry.config },
     http: { port: 0 },
     servers: [
       (host) => {
@@ -70,11 +84,22 @@ export async function run(args: string[], io: Io): Promise<number> {
         service: service.contract.name,
         version: service.contract.version,
         ttlSeconds: 5,
-        labels: { system: manifest.name },
+        labels: { ...entry.labels, system: manifest.name },
       },
     }),
     log: (line) => io.out(line),
   });
   running.metrics?.observeResilience(remote.resilience.events);
+  if (running.metrics) observeConsumerLag(messaging, broker, running.metrics.registry);
   return new Promise<number>(() => {}); // runs until a signal stops the process
+}
+
+/** What every service is told about its place in the system, before its own `config` entries. */
+function entryConfig(
+  manifest: ReturnType<typeof readManifest>,
+  name: string,
+  service: string,
+): Record<string, string> {
+  const { url, schema } = databaseOf(manifest, name, process.env, service);
+  return { database: url, schema };
 }

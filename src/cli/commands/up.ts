@@ -1,16 +1,21 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hubResolver, registryPaths, type InstancesResponse } from '../../discovery/index.js';
+import { hubResolver } from '../../discovery/index.js';
 import type { ResilienceConfig } from '../../resilience/index.js';
 import { remoteServices, type RemoteProtocol } from '../../rpc/remote-services.js';
 import { createHost, type Host } from '../../runtime/index.js';
 import { importModule } from '../import-module.js';
 import type { Io } from '../io.js';
-import { readManifest, type Manifest } from '../manifest.js';
+import { brokerUrlOf, ManifestError, readManifest, registryArgsOf, type Manifest } from '../manifest.js';
 import { progress } from '../progress.js';
-import { assertTcpPortFree, assertUdpPortFree } from '../up/ports.js';
+import { gatewayHubWarning } from '../status/gateway-hub.js';
+import { lastLines } from '../status/log-files.js';
+import { httpOk, instancePassing } from '../status/probe.js';
+import { createMonitor } from '../status/monitor.js';
+import { readRunningSystem, stateDirOf, systemFileOf } from '../status/system-file.js';
+import { assertTcpPortFree, assertUdpPortFree, freeTcpPort } from '../up/ports.js';
 import { createSupervisor, type ProcessSpec } from '../up/supervisor.js';
 
 export interface TrafficEnv {
@@ -26,8 +31,9 @@ const entry = process.argv[1] ?? fileURLToPath(new URL('../../../bin/switchyard.
 
 /**
  * `switchyard up [manifest]`: starts the hub, then every service replica as its own process; they find
- * each other through the hub. Runs the manifest's sample traffic, and on Ctrl-C or SIGTERM stops
- * everything in reverse order.
+ * each other through the hub; then the gateway when the manifest has one. Runs the manifest's sample
+ * traffic, shows the status table on a terminal, and on Ctrl-C or SIGTERM stops everything in reverse
+ * order. While it runs, `.switchyard/<name>/system.json` tells `status` and `logs` what runs where.
  */
 export async function run(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -39,18 +45,35 @@ export async function run(args: string[], io: Io): Promise<number> {
   const hubPort = manifest.hub?.port ?? 7070;
   const dnsPort = manifest.hub?.dnsPort ?? 8600;
   const domain = manifest.hub?.domain ?? 'switchyard';
-  await assertTcpPortFree(hubPort);
-  await assertTcpPortFree(dnsPort);
-  await assertUdpPortFree(dnsPort);
+  const state = stateDirOf(manifest.name);
+  const systemFile = systemFileOf(state);
+  const running = readRunningSystem(systemFile);
+  if (running) throw new Error(`${manifest.name} is already running (switchyard up, pid ${running.pid})`);
+  const gatewayPort = manifest.gateway ? (manifest.gateway.port ?? 8080) : undefined;
+  // A port in use fails before anything starts, naming where the manifest sets it.
+  const free = async (key: readonly string[], check: () => Promise<void>) =>
+    check().catch((error: Error) => {
+      throw new ManifestError(`${manifest.at?.(key) ?? manifest.file}: ${key.join('.')}: ${error.message}`);
+    });
+  await free(['hub', 'port'], () => assertTcpPortFree(hubPort));
+  await free(['hub', 'dnsPort'], () => assertTcpPortFree(dnsPort));
+  await free(['hub', 'dnsPort'], () => assertUdpPortFree(dnsPort));
+  if (gatewayPort !== undefined) await free(['gateway', 'port'], () => assertTcpPortFree(gatewayPort));
   const entries = await checkEntries(manifest);
+  const gatewayConfig = manifest.gateway && checkFile(manifest, manifest.gateway.config, 'gateway config');
 
-  const state = resolve('.switchyard', manifest.name);
   // Registrations of a previous run would look like this run's (instance ids are stable): start clean.
   rmSync(join(state, 'hub'), { recursive: true, force: true });
   const hubUrl = `http://127.0.0.1:${hubPort}`;
-  const supervisor = createSupervisor({
-    logDir: join(state, 'logs'),
-    onEvent: (e) => e.type !== 'ready' && io.out(io.style.dim(`${e.process}: ${e.type} ${e.detail}`)),
+  const gatewayUrl = gatewayPort === undefined ? undefined : `http://127.0.0.1:${gatewayPort}`;
+  const logDir = join(state, 'logs');
+  const supervisor = createSupervisor({ logDir, onEvent: (e) => monitor.event(e) });
+  const monitor = createMonitor({
+    io,
+    file: systemFile,
+    system: { name: manifest.name, manifest: manifest.file, hubUrl, dnsPort, gatewayUrl, logDir },
+    processes: () => supervisor.processes(),
+    live: io.tty && !values.once,
   });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -74,6 +97,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         domain,
         '--data-dir',
         join(state, 'hub'),
+        ...registryArgsOf(manifest),
       ]),
       ready: () => httpOk(`${hubUrl}/health`),
     },
@@ -83,8 +107,32 @@ export async function run(args: string[], io: Io): Promise<number> {
       specs.push({
         name: `${name}-${replica}`,
         ...node(['service', manifest.file, name, '--replica', String(replica), '--hub', hubUrl]),
-        ready: () => registered(hubUrl, name, `${name}-${replica}`),
+        ready: () => instancePassing({ hubUrl, id: `${name}-${replica}` }),
       });
+  for (const [name, service] of Object.entries(manifest.services)) {
+    if (!service.relay) continue;
+    const port = await freeTcpPort();
+    const url = `http://127.0.0.1:${port}`;
+    specs.push({
+      name: `${name}-relay`,
+      ...node(['relay', manifest.file, name, '--port', `${port}`]),
+      ready: () => httpOk(`${url}/healthz`),
+      metricsUrl: `${url}/metrics`,
+    });
+  }
+  if (gatewayConfig && gatewayUrl) {
+    const warning = gatewayHubWarning(gatewayConfig, hubUrl);
+    if (warning) io.err(io.style.yellow(`warning: ${warning}`));
+    // Started last (so stopped first): its routes resolve services through the hub. It keeps watching
+    // its configuration: editing the file while the system runs reloads it.
+    specs.push({
+      name: 'gateway',
+      ...node(['gateway', '--config', gatewayConfig, '--port', `${gatewayPort}`]),
+      env: { SWITCHYARD_HUB_URL: hubUrl, SWITCHYARD_BROKER: brokerUrlOf(manifest) },
+      ready: () => httpOk(`${gatewayUrl}/healthz`),
+      metricsUrl: `${gatewayUrl}/metrics`,
+    });
+  }
 
   let exitCode = 0;
   let host: Host | undefined;
@@ -96,7 +144,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (stop.signal.aborted || !(await supervisor.start(spec))) {
         if (stop.signal.aborted) break;
         bar.fail(`${spec.name} did not become healthy; last lines of its log:`);
-        io.err(tail(join(state, 'logs', `${spec.name}.log`)));
+        io.err(lastLines(join(logDir, `${spec.name}.log`), 20).lines.join('\n') || '(no log)');
         exitCode = 1;
         return exitCode;
       }
@@ -105,8 +153,10 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.out(
       `  hub       ${hubUrl}   dns 127.0.0.1:${dnsPort} (dig @127.0.0.1 -p ${dnsPort} <service>.service.${domain} SRV)`,
     );
-    io.out(`  logs      ${join(state, 'logs')}`);
+    if (gatewayUrl) io.out(`  gateway   ${gatewayUrl}`);
+    io.out(`  logs      ${logDir}`);
     io.out('Press Ctrl-C to stop.');
+    monitor.started();
 
     resolver = hubResolver({ url: hubUrl });
     const protocol: Record<string, RemoteProtocol> = {};
@@ -127,7 +177,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         throw new Error(`${manifest.traffic}: the default export must be a function`);
       await (traffic as (env: TrafficEnv) => Promise<void>)({
         host,
-        io,
+        io: monitor.io,
         signal: stop.signal,
         once: values.once ?? false,
       });
@@ -137,10 +187,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    monitor.stopDrawing();
     io.out('stopping…');
     await host?.close();
     await resolver?.close();
     await supervisor.stop();
+    monitor.close();
     io.out('stopped');
   }
   return exitCode;
@@ -149,38 +201,15 @@ export async function run(args: string[], io: Io): Promise<number> {
 /** Every entry module must exist before anything starts. */
 async function checkEntries(manifest: Manifest): Promise<Map<string, string>> {
   const entries = new Map<string, string>();
-  for (const [name, service] of Object.entries(manifest.services)) {
-    const path = resolve(manifest.dir, service.entry);
-    try {
-      readFileSync(path);
-    } catch {
-      throw new Error(`${manifest.file}: service ${name}: entry ${service.entry} does not exist`);
-    }
-    entries.set(name, path);
-  }
+  for (const [name, service] of Object.entries(manifest.services))
+    entries.set(name, checkFile(manifest, service.entry, `service ${name}: entry`));
   return entries;
 }
 
-async function httpOk(url: string): Promise<boolean> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-  await response.body?.cancel();
-  return response.ok;
-}
-
-/** Ready when the hub serves the instance as passing. */
-async function registered(hubUrl: string, service: string, id: string): Promise<boolean> {
-  const response = await fetch(`${hubUrl}${registryPaths.instances}?service=${encodeURIComponent(service)}`, {
-    signal: AbortSignal.timeout(1_000),
-  });
-  if (!response.ok) return false;
-  const { instances } = (await response.json()) as InstancesResponse;
-  return instances.some((i) => i.id === id && i.health === 'passing');
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
+/** The absolute path of a file the manifest names (beside it), or a failure naming the manifest. */
+function checkFile(manifest: Manifest, path: string, what: string): string {
+  const file = resolve(manifest.dir, path);
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile())
+    throw new Error(`${manifest.file}: ${what} ${path} does not exist`);
+  return file;
 }

@@ -9,4 +9,6 @@ export function stopWithParent(): void {
   if (process.env[supervisedEnv] !== '1') return;
   process.stdin.on('data', () => {});
   process.stdin.once('close', () => process.kill(process.pid, 'SIGTERM'));
+  // Watching the pipe must not keep the process alive once its command is done (after a SIGTERM).
+  (process.stdin as { unref?: () => void }).unref?.();
 }

@@ -14,6 +14,11 @@ export interface ProcessSpec {
   /** Resolves true once the process serves (polled until `readyTimeoutMs`). */
   ready(): Promise<boolean>;
   readonly readyTimeoutMs?: number;
+  /**
+   * Where the process serves Prometheus metrics, for the status table. Service instances need none:
+   * their address comes from the hub.
+   */
+  readonly metricsUrl?: string;
 }
 
 export type ProcessState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -26,11 +31,18 @@ export interface ManagedProcess {
   readonly logFile: string;
 }
 
+export interface SupervisorEvent {
+  readonly process: string;
+  readonly type: 'start' | 'exit' | 'restart' | 'ready';
+  readonly detail: string;
+}
+
 export interface SupervisorOptions {
   logDir: string;
-  /** Grace period for SIGTERM before SIGKILL. */
+  /** How long a process may take to stop before SIGKILL. */
   stopGraceMs?: number;
-  onEvent?: (event: { process: string; type: 'exit' | 'restart' | 'ready'; detail: string }) => void;
+  /** Every change of a process's state or pid (`start` is each launch, with the new pid). */
+  onEvent?: (event: SupervisorEvent) => void;
 }
 
 /**
@@ -61,6 +73,7 @@ export function createSupervisor(options: SupervisorOptions) {
     });
     entry.child = child;
     entry.pid = child.pid;
+    options.onEvent?.({ process: entry.spec.name, type: 'start', detail: `pid ${child.pid}` });
     child.stdout!.pipe(entry.log, { end: false });
     child.stderr!.pipe(entry.log, { end: false });
     child.once('exit', (code, signal) => {
@@ -85,8 +98,8 @@ export function createSupervisor(options: SupervisorOptions) {
     options.onEvent?.({ process: entry.spec.name, type: 'restart', detail: `in ${delay} ms` });
     await sleep(delay);
     if (stopping) return;
-    launch(entry);
     entry.state = 'starting';
+    launch(entry);
     if (await waitReady(entry)) markReady(entry);
   }
 

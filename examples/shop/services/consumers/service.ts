@@ -4,11 +4,12 @@ import { ConsumersContract, type Consumer } from '../../contracts/consumers.js';
 
 type ConsumerRecord = typeof Consumer.static;
 
-/** Seed data: a few consumers, one inactive, one with a low limit. */
+/** Seed data: a few consumers, one inactive, one with a low limit, one whose card accounting refuses. */
 const seed: ConsumerRecord[] = [
   { consumerId: 'c-alice', name: 'Alice', orderLimit: 50_000, active: true },
   { consumerId: 'c-bob', name: 'Bob', orderLimit: 2_000, active: true },
   { consumerId: 'c-carol', name: 'Carol', orderLimit: 50_000, active: false },
+  { consumerId: 'c-dave', name: 'Dave', orderLimit: 50_000, active: true },
 ];
 
 export default defineService(ConsumersContract, () => {
