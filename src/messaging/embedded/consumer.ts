@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
 import type { Db } from './store.js';
+import { prepare } from './statements.js';
 
 export interface ConsumerContext {
   readonly db: Db;
@@ -20,6 +21,22 @@ interface Row {
   id: string;
   headers: string;
   body: Buffer;
+}
+
+interface Settle {
+  readonly partition: number;
+  readonly seq: number;
+  /** A nak: the message comes again from then on (epoch ms). Absent: an ack. */
+  readonly nakUntil?: number;
+  readonly resolve: () => void;
+}
+
+interface FetchResult {
+  readonly out: { partition: number; row: Row; count: number }[];
+  /** Free partitions whose lease has gone to another member. */
+  readonly lost: number[];
+  /** When the earliest nak'ed message of a free partition is due again. */
+  nextDue: number;
 }
 
 interface OffsetRow {
@@ -47,12 +64,22 @@ export class EmbeddedConsumer implements Consumer {
   private heartbeat: NodeJS.Timeout | undefined;
   private fetchTimer: NodeJS.Timeout | undefined;
   private fetchAt = Infinity;
+  private fetchSoon: NodeJS.Immediate | undefined;
+  /**
+   * Offsets of owned partitions as this member last read or wrote them. Only the lease holder writes a
+   * partition's offset, so they are trusted until this member's lease could have lapsed.
+   */
+  private readonly offsets = new Map<number, OffsetRow>();
+  private leaseSureUntil = 0;
+  /** Acks and naks waiting for the next fetch, which writes them in its own transaction. */
+  private settles: Settle[] = [];
   private pollMs = minPollMs;
   private readonly channel: string;
   private readonly group: string;
   private readonly member: string;
   private readonly partitions: number;
   private readonly stmts: ReturnType<typeof prepare>;
+  private readonly fetchTransaction: Database.Transaction<EmbeddedConsumer['fetchIn']>;
   private readonly onPublish = () => this.wake(0);
   private readonly onMembers = () => setImmediate(() => this.tick());
 
@@ -65,6 +92,7 @@ export class EmbeddedConsumer implements Consumer {
     this.member = options.member;
     this.partitions = options.channel.partitions;
     this.stmts = prepare(ctx.db);
+    this.fetchTransaction = ctx.db.transaction(this.fetchIn.bind(this));
     try {
       ctx.ensureChannel();
     } catch (error) {
@@ -141,6 +169,8 @@ export class EmbeddedConsumer implements Consumer {
         .immediate(),
     );
     if (held === undefined || this.closed) return;
+    // Every lease this member holds now runs until then: no one else can have written its offsets before.
+    this.leaseSureUntil = now + this.ctx.leaseMs;
     this.apply(new Set(held));
   }
 
@@ -154,6 +184,7 @@ export class EmbeddedConsumer implements Consumer {
       this.deliveries.discard((d) => d.partition === p);
     }
     for (const p of assigned) this.owned.add(p);
+    for (const p of [...revoked, ...assigned]) this.offsets.delete(p);
     if (revoked.length) this.emit({ type: 'revoked', partitions: revoked });
     if (assigned.length) this.emit({ type: 'assigned', partitions: assigned.sort((a, b) => a - b) });
     if (assigned.length || revoked.length) this.wake(0);
@@ -162,6 +193,14 @@ export class EmbeddedConsumer implements Consumer {
   /** Schedules a fetch in `ms` unless one is due sooner. */
   private wake(ms: number) {
     if (this.closed) return;
+    if (ms <= 0) {
+      // setImmediate, not a 0 ms timer: timers are clamped to 1 ms, a ceiling on each partition's rate.
+      this.fetchSoon ??= setImmediate(() => {
+        this.fetchSoon = undefined;
+        this.fetch();
+      });
+      return;
+    }
     const at = Date.now() + ms;
     if (this.fetchTimer && at >= this.fetchAt) return;
     clearTimeout(this.fetchTimer);
@@ -175,80 +214,114 @@ export class EmbeddedConsumer implements Consumer {
 
   private fetch() {
     if (this.closed) return;
+    const settles = this.takeSettles();
     const free = [...this.owned].filter((p) => !this.inFlight.has(p));
-    let nextDue = Infinity;
-    const lost: number[] = [];
-    const got = free.length
-      ? this.guard(() =>
-          this.ctx.db
-            .transaction(() => {
-              const now = Date.now();
-              const out: { partition: number; row: Row; count: number }[] = [];
-              for (const p of free) {
-                const { channel, group, member } = this;
-                if (this.stmts.leaseOwner.pluck().get(channel, group, p) !== member) {
-                  lost.push(p);
-                  continue;
-                }
-                let off = this.stmts.offset.get(channel, group, p) as OffsetRow | undefined;
-                if (!off) {
-                  this.stmts.newOffset.run(channel, group, p);
-                  off = { acked: 0, pending_seq: null, deliveries: 0, not_before: 0 };
-                }
-                if (off.not_before > now) {
-                  nextDue = Math.min(nextDue, off.not_before);
-                  continue;
-                }
-                const row = this.stmts.next.get(channel, p, off.acked) as Row | undefined;
-                if (!row) continue;
-                const count = (off.pending_seq === row.seq ? off.deliveries : 0) + 1;
-                this.stmts.deliver.run(row.seq, count, channel, group, p);
-                out.push({ partition: p, row, count });
-              }
-              return out;
-            })
-            .immediate(),
-        )
-      : [];
+    const result: FetchResult = { out: [], lost: [], nextDue: Infinity };
+    const got =
+      free.length || settles.length
+        ? this.guard(() => this.fetchTransaction.immediate(settles, free, result))
+        : result;
+    const { lost, nextDue } = result;
+    // Rolled back: what the transaction put in the cache may not be what the file holds.
+    if (got === undefined) this.offsets.clear();
+    // Written, or lost with the connection (then delivered again): either way the caller may go on.
+    for (const settle of settles) settle.resolve();
     if (this.closed) return;
     if (lost.length) this.apply(new Set([...this.owned].filter((p) => !lost.includes(p))));
-    for (const { partition, row, count } of got ?? []) {
+    for (const { partition, row, count } of got?.out ?? []) {
       this.inFlight.set(partition, row.seq);
       this.deliveries.push(this.delivery(partition, row, count));
     }
     // Adaptive polling for messages from other processes; the bus wakes us at once for our own.
-    this.pollMs = got?.length ? minPollMs : Math.min(maxPollMs, this.pollMs * 2);
+    this.pollMs = got?.out.length ? minPollMs : Math.min(maxPollMs, this.pollMs * 2);
     const dueIn = nextDue === Infinity ? Infinity : Math.max(0, nextDue - Date.now());
     if (this.owned.size > 0) this.wake(Math.min(this.pollMs, dueIn));
   }
 
+  /**
+   * In one transaction: writes the settled acks and naks, and hands out the next message of each free
+   * partition this member still holds (an ack and the next delivery of a partition are one write).
+   */
+  private fetchIn(settles: readonly Settle[], free: readonly number[], result: FetchResult): FetchResult {
+    const { channel, group, member } = this;
+    const held = new Set(this.stmts.mine.pluck().all(channel, group, member) as number[]);
+    if (Date.now() >= this.leaseSureUntil) this.offsets.clear();
+    // A settle whose partition moved to another member is dropped: it delivers the message again.
+    const acks = new Map<number, number>();
+    for (const { partition, seq, nakUntil } of settles) {
+      if (!held.has(partition)) continue;
+      if (nakUntil !== undefined) {
+        this.stmts.nak.run(nakUntil, channel, group, partition, seq);
+        this.offsets.delete(partition);
+      } else acks.set(partition, seq);
+    }
+    const now = Date.now();
+    for (const p of free) {
+      if (!held.has(p)) {
+        result.lost.push(p);
+        continue;
+      }
+      let off = this.offsets.get(p) ?? (this.stmts.offset.get(channel, group, p) as OffsetRow | undefined);
+      if (!off) {
+        this.stmts.newOffset.run(channel, group, p);
+        off = { acked: 0, pending_seq: null, deliveries: 0, not_before: 0 };
+      }
+      const ack = acks.get(p);
+      acks.delete(p);
+      if (ack !== undefined && off.pending_seq === ack)
+        off = { acked: ack, pending_seq: null, deliveries: 0, not_before: 0 };
+      const row =
+        off.not_before > now ? undefined : (this.stmts.next.get(channel, p, off.acked) as Row | undefined);
+      if (off.not_before > now) result.nextDue = Math.min(result.nextDue, off.not_before);
+      if (row) {
+        const count = (off.pending_seq === row.seq ? off.deliveries : 0) + 1;
+        this.stmts.deliver.run(off.acked, row.seq, count, channel, group, p);
+        off = { acked: off.acked, pending_seq: row.seq, deliveries: count, not_before: 0 };
+        result.out.push({ partition: p, row, count });
+      } else if (off.acked === ack) {
+        this.stmts.ack.run(ack, channel, group, p, ack);
+      }
+      this.offsets.set(p, off);
+    }
+    for (const [p, seq] of acks) {
+      this.stmts.ack.run(seq, channel, group, p, seq);
+      this.offsets.delete(p);
+    }
+    return result;
+  }
+
+  /** Takes the waiting acks and naks and frees their partitions for the fetch that writes them. */
+  private takeSettles(): Settle[] {
+    const settles = this.settles;
+    this.settles = [];
+    for (const { partition, seq } of settles)
+      if (this.inFlight.get(partition) === seq) this.inFlight.delete(partition);
+    return settles;
+  }
+
   private delivery(partition: number, row: Row, deliveryCount: number): Delivery {
     let settled = false;
-    const settle = (run: () => void, delayMs: number) => {
+    const settle = (nakDelayMs?: number) => {
       if (settled) return Promise.resolve();
       settled = true;
-      this.guard(run);
-      if (this.inFlight.get(partition) === row.seq) {
-        this.inFlight.delete(partition);
-        this.wake(delayMs);
-      }
-      return Promise.resolve();
+      // Closed: the partition is released, and the next owner delivers the message again.
+      if (this.closed) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const nakUntil = nakDelayMs === undefined ? undefined : Date.now() + nakDelayMs;
+        this.settles.push({ partition, seq: row.seq, nakUntil, resolve });
+        this.wake(0);
+      });
     };
-    const { channel, group, member } = this;
     return {
-      channel,
+      channel: this.channel,
       partition,
       id: row.id,
       headers: JSON.parse(row.headers) as Record<string, string>,
       body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
       deliveryCount,
-      // Both are no-ops when the partition has moved to another member: it delivers the message again.
-      ack: () => settle(() => this.stmts.ack.run(row.seq, channel, group, partition, row.seq, member), 0),
-      nak: (delayMs = 0) =>
-        settle(
-          () => this.stmts.nak.run(Date.now() + delayMs, channel, group, partition, row.seq, member),
-          delayMs,
-        ),
+      // Written by the next fetch, in its transaction; the fetch that writes a nak sees its not_before.
+      ack: () => settle(),
+      nak: (delayMs = 0) => settle(delayMs),
     };
   }
 
@@ -264,12 +337,22 @@ export class EmbeddedConsumer implements Consumer {
     this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.fetchTimer);
+    if (this.fetchSoon) clearImmediate(this.fetchSoon);
+    const settles = this.takeSettles();
     this.ctx.bus.off(`publish:${this.channel}`, this.onPublish);
     this.ctx.bus.off(this.membersEvent, this.onMembers);
     this.deliveries.discard();
     this.guard(() =>
       this.ctx.db
         .transaction(() => {
+          const held = new Set(
+            this.stmts.mine.pluck().all(this.channel, this.group, this.member) as number[],
+          );
+          for (const { partition, seq, nakUntil } of settles) {
+            if (!held.has(partition)) continue;
+            if (nakUntil === undefined) this.stmts.ack.run(seq, this.channel, this.group, partition, seq);
+            else this.stmts.nak.run(nakUntil, this.channel, this.group, partition, seq);
+          }
           this.stmts.releaseAll.run(this.channel, this.group, this.member);
           this.stmts.leave.run(this.channel, this.group, this.member);
         })
@@ -279,44 +362,8 @@ export class EmbeddedConsumer implements Consumer {
     this.owned.clear();
     this.inFlight.clear();
     if (revoked.length) this.emit({ type: 'revoked', partitions: revoked });
+    for (const settle of settles) settle.resolve();
     this.ctx.bus.emit(this.membersEvent);
     this.deliveries.end();
   }
-}
-
-function prepare(db: Db) {
-  const s = (sql: string): Database.Statement => db.prepare(sql);
-  return {
-    heartbeat: s(`INSERT INTO sy_members (channel, grp, member, expires_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (channel, grp, member) DO UPDATE SET expires_at = excluded.expires_at`),
-    dropDeadMembers: s(`DELETE FROM sy_members WHERE channel = ? AND grp = ? AND expires_at < ?`),
-    liveMembers: s(`SELECT count(*) FROM sy_members WHERE channel = ? AND grp = ? AND expires_at >= ?`),
-    leave: s(`DELETE FROM sy_members WHERE channel = ? AND grp = ? AND member = ?`),
-    renew: s(`UPDATE sy_leases SET expires_at = ? WHERE channel = ? AND grp = ? AND member = ?`),
-    mine: s(
-      `SELECT partition FROM sy_leases WHERE channel = ? AND grp = ? AND member = ? ORDER BY partition`,
-    ),
-    taken: s(`SELECT partition FROM sy_leases WHERE channel = ? AND grp = ? AND expires_at >= ?`),
-    claim: s(`INSERT INTO sy_leases (channel, grp, partition, member, expires_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (channel, grp, partition) DO UPDATE SET member = excluded.member, expires_at = excluded.expires_at
-      WHERE sy_leases.expires_at < ?`),
-    release: s(`DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND partition = ? AND member = ?`),
-    releaseAll: s(`DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND member = ?`),
-    leaseOwner: s(`SELECT member FROM sy_leases WHERE channel = ? AND grp = ? AND partition = ?`),
-    offset: s(`SELECT acked, pending_seq, deliveries, not_before FROM sy_offsets
-      WHERE channel = ? AND grp = ? AND partition = ?`),
-    newOffset: s(`INSERT OR IGNORE INTO sy_offsets (channel, grp, partition) VALUES (?, ?, ?)`),
-    next: s(`SELECT seq, id, headers, body FROM sy_messages
-      WHERE channel = ? AND partition = ? AND seq > ? ORDER BY seq LIMIT 1`),
-    deliver: s(`UPDATE sy_offsets SET pending_seq = ?, deliveries = ?, not_before = 0
-      WHERE channel = ? AND grp = ? AND partition = ?`),
-    ack: s(`UPDATE sy_offsets SET acked = ?, pending_seq = NULL, deliveries = 0, not_before = 0
-      WHERE channel = ? AND grp = ? AND partition = ? AND pending_seq = ?
-        AND EXISTS (SELECT 1 FROM sy_leases l WHERE l.channel = sy_offsets.channel AND l.grp = sy_offsets.grp
-                    AND l.partition = sy_offsets.partition AND l.member = ?)`),
-    nak: s(`UPDATE sy_offsets SET not_before = ?
-      WHERE channel = ? AND grp = ? AND partition = ? AND pending_seq = ?
-        AND EXISTS (SELECT 1 FROM sy_leases l WHERE l.channel = sy_offsets.channel AND l.grp = sy_offsets.grp
-                    AND l.partition = sy_offsets.partition AND l.member = ?)`),
-  };
 }

@@ -100,6 +100,37 @@ describe('embedded broker specifics', () => {
     }
   });
 
+  it('publishes of one turn share a commit, and a bad one fails alone', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    const spec = { name: unique('ch'), partitions: 2 };
+    try {
+      await broker.ensureChannel(spec);
+      const outcomes = await Promise.allSettled([
+        broker.publish(workload(spec, 2, 3, 'a')),
+        broker.publish(workload({ ...spec, name: unique('missing') }, 1, 1, 'x')),
+        broker.publish([{ ...workload(spec, 1, 1, 'y')[0]!, partition: 7 }]),
+        broker.publish(workload(spec, 2, 3, 'b')),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+      );
+      assert.ok(SwitchyardError.is((outcomes[1] as PromiseRejectedResult).reason, 'NOT_FOUND'));
+      const m = new Member(broker, spec, unique('g'));
+      await eventually(
+        () => m.received.length >= 12,
+        5_000,
+        () => `${m.received.length} of 12`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(m.received.length, 12);
+      await m.close();
+    } finally {
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
   it('refuses work after close with UNAVAILABLE, and bad partition counts with INVALID_ARGUMENT', async () => {
     const broker = embeddedBroker({ file, leaseMs });
     await assert.rejects(broker.ensureChannel({ name: unique('ch'), partitions: 0 }), (e: unknown) =>

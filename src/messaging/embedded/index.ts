@@ -5,6 +5,7 @@ import { lagReader } from './lag.js';
 import { peeker } from './peek.js';
 import { busFor, openStore, type Synchronous } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface EmbeddedBrokerOptions {
   /** SQLite file shared by the processes of one machine (created if missing; WAL mode). */
@@ -88,25 +89,81 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     })
     .immediate.bind(null);
 
-  const append = db.transaction((messages: readonly OutgoingMessage[]) => {
-    const partitions = new Map<string, number>();
-    const now = Date.now();
-    for (const m of messages) {
-      let count = partitions.get(m.channel);
-      if (count === undefined) {
-        const row = channelRow.get(m.channel) as { partitions: number } | undefined;
-        if (!row)
-          throw new SwitchyardError('NOT_FOUND', `Channel ${m.channel} does not exist`, {
-            details: { channel: m.channel },
-          });
-        count = row.partitions;
-        partitions.set(m.channel, count);
+  /**
+   * Checks every call's messages against its channel first, so that the inserts of the calls that pass
+   * can share one transaction. Returns, per call, its error or `undefined`.
+   */
+  function check(batch: readonly (readonly OutgoingMessage[])[]): unknown[] {
+    const partitions = new Map<string, number | undefined>();
+    return batch.map((messages) => {
+      try {
+        for (const m of messages) {
+          if (!partitions.has(m.channel))
+            partitions.set(
+              m.channel,
+              (channelRow.get(m.channel) as { partitions: number } | undefined)?.partitions,
+            );
+          const count = partitions.get(m.channel);
+          if (count === undefined)
+            throw new SwitchyardError('NOT_FOUND', `Channel ${m.channel} does not exist`, {
+              details: { channel: m.channel },
+            });
+          assertPartitionInRange(m, count);
+        }
+        return undefined;
+      } catch (error) {
+        return error;
       }
-      assertPartitionInRange(m, count);
-      const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
-      insertMessage.run(m.channel, m.partition, m.id, JSON.stringify(m.headers), body, now);
+    });
+  }
+
+  const insert = (calls: readonly (readonly OutgoingMessage[])[]) => {
+    const now = Date.now();
+    for (const messages of calls)
+      for (const m of messages) {
+        const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+        insertMessage.run(m.channel, m.partition, m.id, JSON.stringify(m.headers), body, now);
+      }
+  };
+  const insertAll = db.transaction(insert);
+
+  /** Another process held the file's write lock past busy_timeout: an outage, not a bug. */
+  const outage = (error: unknown) =>
+    (error as { code?: string }).code === 'SQLITE_BUSY'
+      ? new SwitchyardError('UNAVAILABLE', 'The embedded broker file is locked; nothing was published', {
+          cause: error,
+        })
+      : error;
+
+  /**
+   * Publishes made in the same turn of the event loop share one commit (group commit): a commit costs
+   * far more than the inserts, and each caller still resolves only once its messages are committed.
+   */
+  const groupCommit = new GroupCommit<readonly OutgoingMessage[]>((batch) => {
+    const outcomes = check(batch);
+    const valid = batch.filter((_, i) => outcomes[i] === undefined);
+    if (valid.length === 0) return outcomes;
+    try {
+      insertAll.immediate(valid);
+    } catch (error) {
+      // So that one call's bad message cannot fail the others, each call goes again on its own.
+      if (valid.length === 1 || (error as { code?: string }).code === 'SQLITE_BUSY')
+        return batch.map((_, i) => outcomes[i] ?? outage(error));
+      batch.forEach((messages, i) => {
+        if (outcomes[i] !== undefined) return;
+        try {
+          insertAll.immediate([messages]);
+        } catch (alone) {
+          outcomes[i] = outage(alone);
+        }
+      });
     }
-    return [...partitions.keys()];
+    const channels = new Set<string>();
+    batch.forEach((messages, i) => {
+      if (outcomes[i] === undefined) for (const m of messages) channels.add(m.channel);
+    });
+    for (const channel of channels) bus.emit(`publish:${channel}`);
+    return outcomes;
   });
 
   function sweepRetention(): number {
@@ -139,22 +196,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     async publish(messages) {
       assertOpen();
       if (messages.length === 0) return;
-      let channels: Iterable<string>;
-      try {
-        channels = append.immediate(messages);
-      } catch (error) {
-        // Another process held the file's write lock past busy_timeout: an outage, not a bug.
-        if ((error as { code?: string }).code === 'SQLITE_BUSY')
-          throw new SwitchyardError(
-            'UNAVAILABLE',
-            'The embedded broker file is locked; nothing was published',
-            {
-              cause: error,
-            },
-          );
-        throw error;
-      }
-      for (const channel of channels) bus.emit(`publish:${channel}`);
+      await groupCommit.add(messages);
     },
     consume(consumerOptions: ConsumerOptions): Consumer {
       assertOpen();
@@ -191,6 +233,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     async close() {
       if (closed) return;
       await Promise.all([...consumers].map((c) => c.close()));
+      groupCommit.flush();
       closed = true;
       clearInterval(sweeper);
       db.close();

@@ -63,6 +63,8 @@ export function openStore(file: string, synchronous: Synchronous): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
+  // Fewer, larger checkpoints: hot pages (offsets, index leaves) are copied back once per checkpoint.
+  db.pragma('wal_autocheckpoint = 10000');
   db.transaction(() => db.exec(schema)).immediate();
   return db;
 }
