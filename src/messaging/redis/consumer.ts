@@ -34,6 +34,7 @@ export class RedisConsumer implements Consumer {
   private blocking: Redis | undefined;
   private blockingId: number | undefined;
   private wakeLoop: (() => void) | undefined;
+  private unblocking = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private readonly running: Promise<void>;
@@ -276,14 +277,24 @@ export class RedisConsumer implements Consumer {
     });
   }
 
-  /** Something became readable: end the idle wait, or cut the blocking read short to include it. */
+  /**
+   * Something became readable: end the idle wait, or cut the blocking read short to include it. The
+   * partitions settled in one turn share one CLIENT UNBLOCK.
+   */
   private wake(): void {
     if (this.wakeLoop) return this.wakeLoop();
-    if (this.blockingId !== undefined && this.slots.some((s) => s.reading))
+    if (this.unblocking) return;
+    this.unblocking = true;
+    setImmediate(() => {
+      this.unblocking = false;
+      if (this.wakeLoop) return this.wakeLoop();
+      if (this.blockingId === undefined || !this.slots.some((s) => s.reading)) return;
+      const id = this.blockingId;
       void this.deps
         .command()
-        .then((redis) => redis.client('UNBLOCK', this.blockingId!))
+        .then((redis) => redis.client('UNBLOCK', id))
         .catch(() => {});
+    });
   }
 
   async close(): Promise<void> {

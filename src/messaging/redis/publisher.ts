@@ -8,7 +8,7 @@ import { assertPartitionInRange } from '../partition.js';
 export const fields = { id: 'id', headers: 'headers', body: 'body' } as const;
 
 /**
- * Publishes a batch as one MULTI/EXEC of XADDs: Redis applies all of it or none, and `publish`
+ * Publishes one message as one XADD, and a batch as one MULTI/EXEC of XADDs: Redis applies all of it or none, and `publish`
  * resolves with EXEC's reply. Entries get server-generated `*` ids (time-ordered within a stream);
  * streams are trimmed by retention with `MINID ~` (now − retentionMs) as they grow.
  */
@@ -20,13 +20,28 @@ export class Publisher {
     private readonly prefix: string,
   ) {}
 
+  private readonly streams = new Map<string, string[]>();
+
+  private streamOf(channel: string, partition: number): string {
+    let streams = this.streams.get(channel);
+    if (!streams) {
+      const keys = keysFor(this.prefix, channel);
+      const { partitions } = this.metas.get(channel)!;
+      streams = Array.from({ length: partitions }, (_, p) => keys.stream(p));
+      this.streams.set(channel, streams);
+    }
+    return streams[partition]!;
+  }
+
   /** What `ensureChannel` stored, so publish needs no round trip to validate partitions. */
   remember(channel: string, meta: ChannelMeta): void {
     this.metas.set(channel, meta);
+    this.streams.delete(channel);
   }
 
   forget(channel: string): void {
     this.metas.delete(channel);
+    this.streams.delete(channel);
   }
 
   private async meta(redis: Redis, channel: string): Promise<ChannelMeta> {
@@ -52,15 +67,13 @@ export class Publisher {
       assertPartitionInRange(m, meta.partitions);
     }
     const now = Date.now();
-    const tx = redis.multi();
-    for (const m of messages) {
+    const xadd = (m: OutgoingMessage): (string | Buffer)[] => {
       const meta = metas.get(m.channel)!;
       const trim =
         meta.retentionMs === undefined ? [] : ['MINID', '~', String(Math.max(0, now - meta.retentionMs))];
       const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
-      tx.call(
-        'XADD',
-        keysFor(this.prefix, m.channel).stream(m.partition),
+      return [
+        this.streamOf(m.channel, m.partition),
         ...trim,
         '*',
         fields.id,
@@ -69,8 +82,21 @@ export class Publisher {
         JSON.stringify(m.headers),
         fields.body,
         body,
-      );
+      ];
+    };
+    // One XADD is atomic by itself; a batch needs MULTI/EXEC to be all or nothing.
+    if (messages.length === 1) {
+      try {
+        await redis.call('XADD', ...xadd(messages[0]!));
+      } catch (error) {
+        throw new SwitchyardError('UNAVAILABLE', `Redis refused the message: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return;
     }
+    const tx = redis.multi();
+    for (const m of messages) tx.call('XADD', ...xadd(m));
     const results = await tx.exec();
     if (results === null) throw new SwitchyardError('UNAVAILABLE', 'Redis discarded the publish transaction');
     for (const [error] of results)
