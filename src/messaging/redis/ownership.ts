@@ -96,16 +96,18 @@ export class Ownership {
     }
   }
 
+  /**
+   * Marks the partitions over the share (the highest ones) as releasing and gives back those that are
+   * idle; busy ones go on a later tick. The marks are worked out again on every tick: when members
+   * come and go the share can grow back, and a partition still marked would stay owned and never read.
+   */
   private async shed(redis: Redis, share: number): Promise<void> {
     const owned = this.owned();
-    let excess = owned.length - share;
-    if (excess <= 0) return;
+    const over = owned.slice(Math.max(0, share));
+    for (const slot of owned) slot.releasing = over.includes(slot);
     const released: number[] = [];
-    for (const slot of owned.reverse()) {
-      if (excess <= 0) break;
-      excess--;
-      slot.releasing = true;
-      if (slot.inFlight || slot.reading) continue; // released by a later tick, once idle
+    for (const slot of over.reverse()) {
+      if (slot.inFlight || slot.reading) continue;
       await release(redis, this.lease(slot), this.deps.member);
       slot.owned = false;
       slot.releasing = false;
