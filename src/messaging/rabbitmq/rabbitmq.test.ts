@@ -252,6 +252,24 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
     );
   });
 
+  test('a consumer whose channel conflicts with the existing one fails with FAILED_PRECONDITION', async () => {
+    const { adapter, spec } = await setup(2);
+    const events: ConsumerEvent[] = [];
+    const consumer = adapter.consume({
+      channel: { ...spec, partitions: 3 },
+      group: unique('g'),
+      member: 'm1',
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      await assert.rejects(consumer[Symbol.asyncIterator]().next(), (error: unknown) =>
+        SwitchyardError.is(error, 'FAILED_PRECONDITION'),
+      );
+    } finally {
+      await consumer.close();
+    }
+  });
+
   test('deleteChannel removes group queues declared by another process', async () => {
     const { adapter, spec, prefix } = await setup(2);
     await adapter.ensureGroup(spec, 'g');
