@@ -10,6 +10,7 @@ export {
   type ServiceProcess,
   type ServiceProcessOptions,
 } from './service-process/run.js';
+export { grpcProcessServer } from './service-process/grpc.js';
 export type { RpcCapabilities, RpcHarness, ServedRpc } from './conformance/suite.js';
 export {
   createGrpcServer,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hubResolver, registrar } from '../../discovery/index.js';
 import type { ResilienceConfig } from '../../resilience/index.js';
-import { createGrpcServer } from '../../rpc/grpc/index.js';
+import { grpcProcessServer } from '../../rpc/service-process/grpc.js';
 import { remoteServices, type RemoteProtocol } from '../../rpc/remote-services.js';
 import { runServiceProcess } from '../../rpc/service-process/run.js';
 import { isServiceDefinition } from '../../runtime/index.js';
@@ -65,16 +65,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     services: [service],
     config: { ...entryConfig(manifest, name, service.contract.name), ...entry.config },
     http: { port: 0 },
-    servers: [
-      (host) => {
-        const grpc = createGrpcServer({ host });
-        return {
-          protocol: 'grpc',
-          listen: async () => `127.0.0.1:${(await grpc.listen()).port}`,
-          close: (o) => grpc.close(o),
-        };
-      },
-    ],
+    servers: [grpcProcessServer],
     transports: remote.transports,
     interceptors: remote.interceptors,
     registrar: registrar({

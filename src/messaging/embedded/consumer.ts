@@ -270,9 +270,9 @@ export class EmbeddedConsumer implements Consumer {
       acks.delete(p);
       if (ack !== undefined && off.pending_seq === ack)
         off = { acked: ack, pending_seq: null, deliveries: 0, not_before: 0 };
-      const row =
-        off.not_before > now ? undefined : (this.stmts.next.get(channel, p, off.acked) as Row | undefined);
+      let row: Row | undefined;
       if (off.not_before > now) result.nextDue = Math.min(result.nextDue, off.not_before);
+      else row = this.stmts.next.get(channel, p, off.acked) as Row | undefined;
       if (row) {
         const count = (off.pending_seq === row.seq ? off.deliveries : 0) + 1;
         this.stmts.deliver.run(off.acked, row.seq, count, channel, group, p);
