@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { startDevIssuer, type DevIssuer } from '../../src/gateway/auth/index.js';
 import { deletePrefixStreams } from '../../src/messaging/jetstream/purge.js';
@@ -12,13 +13,23 @@ import { assertProblem, call, fixtures, spawnProcess, startGateway, stopAll, typ
 const nats = 'nats://127.0.0.1:4222';
 const prefix = `gwtest_${randomBytes(4).toString('hex')}`;
 
-/** Removes what this run made on the shared NATS server: its streams and lease bucket. */
-const purge = () => deletePrefixStreams(nats, prefix);
+const operationKeys = `${prefix}:op:`;
+
+/** Removes what this run made on the shared servers: NATS streams and lease bucket, Redis statuses. */
+async function purge(): Promise<void> {
+  await deletePrefixStreams(nats, prefix);
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const keys = await redis.keys(`${operationKeys}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+}
 
 describe('gateway HTTP → messaging and events → clients', { timeout: 120_000 }, () => {
   let issuer: DevIssuer;
   let payments: Proc;
   let gw: Awaited<ReturnType<typeof startGateway>>;
+  /** A second gateway sharing the first one's operation statuses through Redis. */
+  let gw2: Awaited<ReturnType<typeof startGateway>>;
   const as = async (subject: string, roles: string[] = []) => ({
     authorization: `Bearer ${await issuer.mint({ subject, roles })}`,
   });
@@ -29,11 +40,17 @@ describe('gateway HTTP → messaging and events → clients', { timeout: 120_000
       env: { BROKER: nats, PREFIX: prefix },
       ready: /payments ready/,
     });
-    gw = await startGateway({
+    const config = (instance: string) => ({
       contracts: [{ module: join(fixtures, 'contracts.ts'), only: ['gw-payments'] }],
       discovery: { static: {} },
       auth: { jwt: issuer.jwtConfig() },
-      messaging: { broker: nats, prefix, instance: 'gw-test', operationSeconds: 60 },
+      messaging: {
+        broker: nats,
+        prefix,
+        instance,
+        operationSeconds: 60,
+        operations: { store: 'redis', redis: { url: 'redis://127.0.0.1:6379', prefix: operationKeys } },
+      },
       policies: { auth: true },
       routes: [
         {
@@ -53,13 +70,27 @@ describe('gateway HTTP → messaging and events → clients', { timeout: 120_000
         },
       ],
     });
+    gw = await startGateway(config('gw-test'));
+    gw2 = await startGateway(config('gw-test-2'));
   });
   after(async () => {
     await gw?.close();
+    await gw2?.close();
     await issuer?.close();
     await stopAll();
     await purge();
   });
+
+  /** Polls an operation-status resource until it is no longer pending. */
+  const settled = async (url: string, headers: Record<string, string>) => {
+    let status;
+    for (let i = 0; i < 100; i++) {
+      status = (await call(url, { headers })).json();
+      if (status.status !== 'pending') break;
+      await sleep(50);
+    }
+    return status;
+  };
 
   const payment = (id: string, extra: Record<string, unknown> = {}) => ({
     paymentId: id,
@@ -75,15 +106,35 @@ describe('gateway HTTP → messaging and events → clients', { timeout: 120_000
     const location = String(accepted.headers.location);
     assert.match(location, /^\/operations\/[0-9a-f-]{36}$/);
     assert.equal(accepted.json().status, 'pending');
-    let status;
-    for (let i = 0; i < 100; i++) {
-      status = (await call(`${gw.url}${location}`, { headers })).json();
-      if (status.status !== 'pending') break;
-      await sleep(50);
-    }
+    const status = await settled(`${gw.url}${location}`, headers);
     assert.equal(status.status, 'succeeded');
     assert.deepEqual(status.result, { paymentId: 'p-1', approved: true });
     assertProblem(await call(`${gw.url}${location}`, { headers: await as('c-2') }), 404, 'NOT_FOUND');
+  });
+
+  it('shares operation statuses between gateways through Redis', async () => {
+    const headers = await as('c-1');
+    const accepted = await call(`${gw.url}/v1/payments`, {
+      method: 'POST',
+      body: payment('p-shared', { delayMs: 300 }),
+      headers,
+    });
+    assert.equal(accepted.status, 202, accepted.text);
+    const location = String(accepted.headers.location);
+    // The other gateway knows it at once, though only the accepting one gets the reply.
+    const first = await call(`${gw2.url}${location}`, { headers });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json().status, 'pending');
+    assert.equal(first.headers['retry-after'], '1');
+    const status = await settled(`${gw2.url}${location}`, headers);
+    assert.equal(status.status, 'succeeded');
+    assert.deepEqual(status.result, { paymentId: 'p-shared', approved: true });
+    assertProblem(await call(`${gw2.url}${location}`, { headers: await as('c-2') }), 404, 'NOT_FOUND');
+    assertProblem(
+      await call(`${gw2.url}/operations/00000000-0000-4000-8000-000000000000`, { headers }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('waits for the reply with Prefer: wait=N, and falls back to 202 when it is late', async () => {

@@ -45,6 +45,15 @@ const Version = Type.Object(
   strict,
 );
 
+/** State one gateway keeps in memory, or gateways share in Redis (`store` defaults to redis when `redis` is set). */
+const SharedStore = Type.Object(
+  {
+    store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),
+    redis: Type.Optional(Type.Object({ url: Type.String(), prefix: Type.Optional(Type.String()) }, strict)),
+  },
+  strict,
+);
+
 export const GatewayFileSchema = Type.Object(
   {
     listen: Type.Optional(
@@ -123,17 +132,7 @@ export const GatewayFileSchema = Type.Object(
     policies: Type.Optional(PoliciesSchema),
     /** Passed to the authenticator as it is (see docs/gateway.md). */
     auth: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    rateLimit: Type.Optional(
-      Type.Object(
-        {
-          store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),
-          redis: Type.Optional(
-            Type.Object({ url: Type.String(), prefix: Type.Optional(Type.String()) }, strict),
-          ),
-        },
-        strict,
-      ),
-    ),
+    rateLimit: Type.Optional(SharedStore),
     /** Where feature flags come from; passed to the flags module (a `file` is resolved next to this one). */
     flags: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     /** The broker commands and event streams go through. */
@@ -152,6 +151,8 @@ export const GatewayFileSchema = Type.Object(
           operationsPath: Type.Optional(Type.String({ pattern: '^/[^:*]*[^/]$' })),
           /** How long an accepted command's status is kept, and how long its reply is awaited (default 600). */
           operationSeconds: Type.Optional(Positive),
+          /** Where statuses are kept: this gateway's memory (default), or Redis, shared by every gateway. */
+          operations: Type.Optional(SharedStore),
         },
         strict,
       ),

@@ -40,30 +40,24 @@ export function commandRoute(options: {
     let accepted;
     if (def.reply === undefined) {
       await messaging.send(contract, command as never, payload as never, { parent });
-      accepted = operations.start(name, owner, undefined);
+      accepted = await operations.start(name, owner, undefined);
     } else {
       const timeoutMs = options.requestTimeoutMs;
-      accepted = operations.start(name, owner, () =>
+      accepted = await operations.start(name, owner, () =>
         messaging.request(contract, command as never, payload as never, { parent, timeoutMs }),
       );
       const wait = Math.min(preferredWait(single(ex.req.headers.prefer)) ?? 0, options.maxWaitSeconds);
       if (wait > 0) {
         ex.extra.push('preference-applied', `wait=${wait}`);
-        const status = (await within(accepted.settled, wait * 1000))
-          ? operations.get(accepted.id, owner)
-          : undefined;
+        const status = await within(accepted.settled, wait * 1000);
         if (status?.status === 'succeeded') return writeJson(ex.res, 200, status.result, ex.extra);
         if (status?.status === 'failed') throw SwitchyardError.from(status.error);
       }
     }
-    const location = `${operationsPath}/${accepted.id}`;
+    const { id, status } = accepted.status;
+    const location = `${operationsPath}/${id}`;
     ex.extra.push('location', location);
-    writeJson(
-      ex.res,
-      202,
-      { id: accepted.id, status: accepted.status, command: name, href: location },
-      ex.extra,
-    );
+    writeJson(ex.res, 202, { id, status, command: name, href: location }, ex.extra);
   };
 }
 
@@ -71,7 +65,7 @@ export function commandRoute(options: {
 export function operationStatusRoute(operations: OperationStore): Handler {
   return async (ex: Exchange) => {
     const id = ex.params[0]!;
-    const status = operations.get(id, ex.identity ? clientKey(ex) : undefined);
+    const status = await operations.get(id, ex.identity ? clientKey(ex) : undefined);
     if (!status) throw new SwitchyardError('NOT_FOUND', `No operation ${id}`);
     if (status.status === 'pending') ex.extra.push('retry-after', '1');
     writeJson(ex.res, 200, status, ex.extra);
@@ -85,13 +79,13 @@ export function preferredWait(prefer: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Whether `settled` settles within `ms`. */
-function within(settled: Promise<void>, ms: number): Promise<boolean> {
+/** What `settled` settles with within `ms`, or undefined. */
+function within<T>(settled: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((done) => {
-    const timer = setTimeout(() => done(false), ms);
-    void settled.then(() => {
+    const timer = setTimeout(() => done(undefined), ms);
+    void settled.then((value) => {
       clearTimeout(timer);
-      done(true);
+      done(value);
     });
   });
 }

@@ -11,7 +11,8 @@ import { mergePolicies } from '../routes/policies.js';
 import { commandRoute, operationStatusRoute } from './commands.js';
 import { eventStreamRoute } from './event-stream.js';
 import { eventFeed, type EventFeed } from './feed.js';
-import { OperationStore } from './operations.js';
+import { memoryOperationStore, type OperationStore } from './operations.js';
+import { redisOperationStore } from './operations-redis.js';
 
 interface Bus {
   readonly broker: BrokerAdapter;
@@ -31,6 +32,8 @@ export async function messagingRoutes(
 ): Promise<{ routes: MessagingRoutes; extra: GatewayRoute[] }> {
   const spec: MessagingSpec = b.config.data.messaging!;
   const seconds = spec.operationSeconds ?? 600;
+  if (spec.operations?.store === 'redis' && !spec.operations.redis)
+    configError(b.config.locate, ['messaging', 'operations'], 'the redis store needs redis.url');
   const bus = await engines.acquire(
     user,
     'messaging',
@@ -38,11 +41,12 @@ export async function messagingRoutes(
     (): Bus => {
       const broker = connectBroker(spec.broker, spec.prefix === undefined ? {} : { prefix: spec.prefix });
       const messaging = createMessaging({ broker, service: spec.service ?? 'gateway' });
-      return { broker, messaging, operations: new OperationStore({ ttlMs: seconds * 1000 }) };
+      return { broker, messaging, operations: operationStore(spec, seconds * 1000) };
     },
-    async ({ broker, messaging }: Bus) => {
+    async ({ broker, messaging, operations }: Bus) => {
       await messaging.close();
       await broker.close();
+      await operations.close();
     },
   );
   const instance = spec.instance ?? hostname().replace(/[^a-zA-Z0-9_-]/g, '-');
@@ -116,6 +120,12 @@ export async function messagingRoutes(
       ]
     : [];
   return { routes, extra };
+}
+
+function operationStore(spec: MessagingSpec, ttlMs: number): OperationStore {
+  const redis = spec.operations?.redis;
+  const store = spec.operations?.store ?? (redis ? 'redis' : 'memory');
+  return store === 'redis' ? redisOperationStore({ ...redis!, ttlMs }) : memoryOperationStore({ ttlMs });
 }
 
 function served(b: BuildContext, ref: string, at: (string | number)[]): AnyContract {

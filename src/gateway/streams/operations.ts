@@ -12,69 +12,102 @@ export interface OperationStatus {
   readonly error?: WireError;
 }
 
-interface Entry {
-  status: OperationStatus;
-  /** Only the caller who sent the command may read its status (undefined: anonymous callers). */
-  readonly owner: string | undefined;
-  readonly expires: number;
-  readonly settled: Promise<void>;
+/** A command just accepted: its first status, and its final one once the reply came (or failed). */
+export interface AcceptedOperation {
+  readonly status: OperationStatus;
+  readonly settled: Promise<OperationStatus>;
 }
 
 /**
- * Commands in flight and their outcomes, kept in this gateway's memory for `ttlMs` after they were
- * accepted. Replies come back to the instance that sent the command, so the status lives there too.
+ * Where the statuses of accepted commands live. Only the caller who sent a command may read its
+ * status (`owner`; undefined for anonymous callers); a status is kept `ttlMs` after acceptance.
  */
-export class OperationStore {
-  readonly #entries = new Map<string, Entry>();
-  readonly #ttlMs: number;
-  readonly #max: number;
-
-  constructor(options: { ttlMs?: number; max?: number } = {}) {
-    this.#ttlMs = options.ttlMs ?? 10 * 60_000;
-    this.#max = options.max ?? 100_000;
-  }
-
-  /** Records a command whose outcome `work` brings; the returned promise settles with the entry. */
+export interface OperationStore {
+  /** Records a command whose outcome `work` brings (none: a one-way command, already sent). */
   start(
     command: string,
     owner: string | undefined,
     work: (() => Promise<unknown>) | undefined,
-  ): OperationStatus & { settled: Promise<void> } {
-    this.#sweep();
-    const id = newId();
-    const base = { id, command, createdAt: new Date().toISOString() };
-    const entry: Entry = {
-      status: { ...base, status: work ? 'pending' : 'sent' },
-      owner,
-      expires: Date.now() + this.#ttlMs,
-      settled: work
-        ? work().then(
-            (result) => void (entry.status = { ...base, status: 'succeeded', result }),
-            (error: unknown) =>
-              void (entry.status = {
-                ...base,
-                status: 'failed',
-                error: SwitchyardError.from(error).toJSON(),
-              }),
-          )
-        : Promise.resolve(),
-    };
-    this.#entries.set(id, entry);
-    return { ...entry.status, settled: entry.settled };
-  }
+  ): Promise<AcceptedOperation>;
+  get(id: string, owner: string | undefined): Promise<OperationStatus | undefined>;
+  close(): Promise<void>;
+}
 
-  get(id: string, owner: string | undefined): OperationStatus | undefined {
-    const entry = this.#entries.get(id);
+export interface StoredOperation {
+  readonly status: OperationStatus;
+  readonly owner: string | undefined;
+  readonly expires: number;
+}
+
+/** The first status of a command, and how to get its last one (`work` starts when `finish` is called). */
+export function begin(
+  command: string,
+  work: (() => Promise<unknown>) | undefined,
+): { first: OperationStatus; finish: () => Promise<OperationStatus> } {
+  const base = { id: newId(), command, createdAt: new Date().toISOString() };
+  const first: OperationStatus = { ...base, status: work ? 'pending' : 'sent' };
+  const finish = (): Promise<OperationStatus> =>
+    work
+      ? work().then(
+          (result) => ({ ...base, status: 'succeeded', result }),
+          (error: unknown) => ({ ...base, status: 'failed', error: SwitchyardError.from(error).toJSON() }),
+        )
+      : Promise.resolve(first);
+  return { first, finish };
+}
+
+/**
+ * Statuses in this gateway's memory. Replies come back to the instance that sent the command, so
+ * with one gateway (or clients that stay on one) this is all it takes; `redisOperationStore` shares
+ * them between gateways.
+ */
+export function memoryOperationStore(options: { ttlMs?: number; max?: number } = {}): OperationStore & {
+  /** Synchronous reads and writes, for the Redis store that keeps a local copy. */
+  readonly local: {
+    put(entry: StoredOperation): void;
+    read(id: string, owner: string | undefined): OperationStatus | undefined;
+  };
+} {
+  const entries = new Map<string, StoredOperation>();
+  const ttlMs = options.ttlMs ?? 10 * 60_000;
+  const max = options.max ?? 100_000;
+
+  const sweep = () => {
+    const now = Date.now();
+    for (const [id, entry] of entries) {
+      // Oldest first: stop at the first one still fresh, unless the store is over its size.
+      if (entry.expires >= now && entries.size < max) break;
+      entries.delete(id);
+    }
+  };
+  const put = (entry: StoredOperation) => {
+    sweep();
+    entries.set(entry.status.id, entry);
+  };
+  const read = (id: string, owner: string | undefined) => {
+    const entry = entries.get(id);
     if (!entry || entry.owner !== owner || entry.expires < Date.now()) return undefined;
     return entry.status;
-  }
+  };
 
-  #sweep(): void {
-    const now = Date.now();
-    for (const [id, entry] of this.#entries) {
-      // Oldest first: stop at the first one still fresh, unless the store is over its size.
-      if (entry.expires >= now && this.#entries.size < this.#max) break;
-      this.#entries.delete(id);
-    }
-  }
+  return {
+    local: { put, read },
+    async start(command, owner, work) {
+      const { first, finish } = begin(command, work);
+      const expires = Date.now() + ttlMs;
+      put({ status: first, owner, expires });
+      const settled = finish().then((status) => {
+        // Updated in place: a sweep must not see it as the newest entry.
+        if (entries.has(status.id)) entries.set(status.id, { status, owner, expires });
+        return status;
+      });
+      return { status: first, settled };
+    },
+    async get(id, owner) {
+      return read(id, owner);
+    },
+    async close() {
+      entries.clear();
+    },
+  };
 }
