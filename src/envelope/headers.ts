@@ -39,15 +39,21 @@ export function metadataFromHeaders(
   return metadata;
 }
 
-export function toHeaders(envelope: Omit<Envelope, 'data'>, now = Date.now()): Headers {
+export function toHeaders(
+  envelope: Omit<Envelope, 'data'>,
+  /** The clock the deadline is counted from; read only when there is a deadline. */
+  now?: number,
+  contentType = envelope.datacontenttype,
+): Headers {
   const headers: Headers = { 'ce-specversion': '1.0' };
   for (const key of stringAttributes) {
     const value = envelope[key];
     if (value !== undefined) headers[`ce-${key}`] = value;
   }
-  if (envelope.deadline !== undefined) headers[timeoutHeader] = String(Math.max(0, envelope.deadline - now));
+  if (envelope.deadline !== undefined)
+    headers[timeoutHeader] = String(Math.max(0, envelope.deadline - (now ?? Date.now())));
   if (envelope.attempt !== undefined) headers['ce-attempt'] = String(envelope.attempt);
-  headers['content-type'] = envelope.datacontenttype;
+  headers['content-type'] = contentType;
   return headers;
 }
 

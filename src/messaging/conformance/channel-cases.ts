@@ -11,7 +11,9 @@ import { duplicates, eventually, keyed, unique, workload } from './support.js';
  * - `publish` to a channel that was never `ensureChannel`ed rejects with SwitchyardError NOT_FOUND
  *   (no auto-creation: the partition count must come from the channel's owner);
  * - `publish` to a partition outside `0 … partitions-1` rejects with OUT_OF_RANGE;
- * - `ensureChannel` is idempotent and rejects a different partition count with FAILED_PRECONDITION.
+ * - `ensureChannel` is idempotent and rejects a different partition count with FAILED_PRECONDITION;
+ * - a consumer declaring a different partition count fails its iteration with FAILED_PRECONDITION
+ *   (retrying cannot fix it: the application must hear it rather than wait forever).
  */
 export function channelCases(ctx: SuiteContext): void {
   const { name, harness, withChannel, soleMember } = ctx;
@@ -43,6 +45,28 @@ export function channelCases(ctx: SuiteContext): void {
           await other.publish([keyed(spec, 'k', 0)]);
         } finally {
           await other.close();
+        }
+      });
+    },
+  );
+
+  it(
+    'a consumer of a channel with another partition count fails its iteration with FAILED_PRECONDITION',
+    { timeout: 30_000 },
+    async () => {
+      await withChannel(2, async (adapter, spec) => {
+        await adapter.ensureChannel(spec);
+        const consumer = adapter.consume({
+          channel: { ...spec, partitions: 3 },
+          group: unique('g'),
+          member: unique('member'),
+        });
+        try {
+          await assert.rejects(consumer[Symbol.asyncIterator]().next(), (e: unknown) =>
+            SwitchyardError.is(e, 'FAILED_PRECONDITION'),
+          );
+        } finally {
+          await consumer.close();
         }
       });
     },

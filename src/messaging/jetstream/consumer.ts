@@ -1,8 +1,10 @@
 import type { KV, Msg, NatsConnection } from 'nats';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
+import { unfixable } from '../adapter-errors.js';
 import { loadNats, type Link } from './link.js';
 import { applicationHeaders } from './message.js';
+import { Puller } from './puller.js';
 import { namesFor, type Names } from './topology.js';
 
 export interface ConsumerDeps {
@@ -95,8 +97,14 @@ export class JetStreamConsumer implements Consumer {
         await this.tick(kv);
         failures = 0;
         await this.sleep(this.tickMs);
-      } catch {
+      } catch (error) {
         if (this.closed) break;
+        if (unfixable(error)) {
+          // A conflicting declaration (another partition count) or a bad name: retrying cannot fix it,
+          // so the application hears it from its loop instead of waiting forever.
+          this.deliveries.fail(error);
+          break;
+        }
         this.expireStale();
         await this.sleep(backoff(failures++));
       }
@@ -152,6 +160,9 @@ export class JetStreamConsumer implements Consumer {
           owned.revision,
         );
         owned.renewedAt = Date.now();
+        // A worker stops when the lease looked stale to it (a tick that came late, a clock that jumped);
+        // the lease is still ours, so the partition gets a worker again instead of staying unread.
+        if (!owned.worker && !owned.releasing) owned.worker = this.work(owned);
       } catch {
         this.stop(owned);
         revoked.push(owned.partition);
@@ -244,47 +255,55 @@ export class JetStreamConsumer implements Consumer {
   /** Pulls one message at a time for one owned partition. */
   private async work(owned: Owned): Promise<void> {
     let failures = 0;
-    while (this.active(owned)) {
-      let pulled: { msg: Msg; reply: string } | null;
-      try {
-        pulled = await this.pull(owned.partition);
-        failures = 0;
-      } catch (error) {
-        if ((error as { code?: string }).code === '503' || (error as { missing?: boolean }).missing) {
-          // The stream or the consumer is gone (deleteChannel, or JetStream still starting): prepare again.
-          this.prepared = false;
-          this.wakeUp();
+    let puller: Puller | undefined;
+    try {
+      while (this.active(owned)) {
+        let pulled: { msg: Msg; reply: string } | null;
+        try {
+          puller ??= await this.puller(owned.partition);
+          pulled = await this.pull(puller);
+          failures = 0;
+        } catch (error) {
+          if ((error as { code?: string }).code === '503' || (error as { missing?: boolean }).missing) {
+            // The stream or the consumer is gone (deleteChannel, or JetStream still starting): prepare again.
+            this.prepared = false;
+            this.wakeUp();
+          }
+          await this.sleep(backoff(failures++));
+          continue;
         }
-        await this.sleep(backoff(failures++));
-        continue;
+        if (!pulled) continue;
+        const { nc } = await this.deps.link.get();
+        if (!this.active(owned)) {
+          await this.settle(nc, pulled.reply, '-NAK');
+          break;
+        }
+        await this.deliver(nc, owned, pulled.msg, pulled.reply);
       }
-      if (!pulled) continue;
-      const { nc } = await this.deps.link.get();
-      if (!this.active(owned)) {
-        await this.settle(nc, pulled.reply, '-NAK');
-        break;
-      }
-      await this.deliver(nc, owned, pulled.msg, pulled.reply);
+    } finally {
+      puller?.close();
     }
     owned.worker = undefined;
     if (owned.releasing && !this.closed) await this.release(owned);
   }
 
-  private async pull(partition: number): Promise<{ msg: Msg; reply: string } | null> {
+  private async puller(partition: number): Promise<Puller> {
     const { nc } = await this.deps.link.get();
     const durable = this.names.durable(this.options.group, partition);
-    const expires = this.deps.pullExpiresMs;
-    const msg = await nc.request(
-      `$JS.API.CONSUMER.MSG.NEXT.${this.names.stream}.${durable}`,
-      encoder.encode(JSON.stringify({ batch: 1, expires: expires * 1_000_000 })),
-      // Not the shared reply inbox: JetStream delivers with the stored subject, which the muxer cannot route.
-      { timeout: expires + 5_000, noMux: true },
+    const request = encoder.encode(
+      JSON.stringify({ batch: 1, expires: this.deps.pullExpiresMs * 1_000_000 }),
     );
+    return Puller.open(nc, `$JS.API.CONSUMER.MSG.NEXT.${this.names.stream}.${durable}`, request);
+  }
+
+  private async pull(puller: Puller): Promise<{ msg: Msg; reply: string } | null> {
+    const msg = await puller.next(this.deps.pullExpiresMs + 5_000);
     const code = msg.headers?.code ?? 0;
     if (code === 404 || code === 408) return null;
     if (code >= 400)
       throw Object.assign(new Error(`pull: ${code} ${msg.headers?.description ?? ''}`), {
-        missing: code === 409,
+        // 409: the consumer went away; 503: no JetStream behind the subject (yet).
+        missing: code === 409 || code === 503,
       });
     const reply = msg.reply;
     return reply?.startsWith('$JS.ACK.') ? { msg, reply } : null;

@@ -268,6 +268,27 @@ describe('JetStream broker adapter', { timeout: 90_000 }, () => {
     await assert.rejects(adapter.publish([message(spec, 2, 1)]), { code: 'OUT_OF_RANGE' });
   });
 
+  test('a partition keeps its worker when the clock jumps past the lease', async () => {
+    const { adapter, spec } = await setup(1);
+    const consumer = adapter.consume({ channel: spec, group: 'g', member: unique('m') });
+    await adapter.publish([message(spec, 0, 1)]);
+    const [one] = await take(consumer, 1);
+    await one!.ack();
+    // The worker sees its lease as stale and stops; the next renewal succeeds, so work must resume.
+    const realNow = Date.now;
+    Date.now = () => realNow() + 4_000;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await adapter.publish([message(spec, 0, 2)]);
+      const [two] = await take(consumer, 1);
+      assert.equal(two!.headers.n, '2');
+      await two!.ack();
+    } finally {
+      Date.now = realNow;
+    }
+    await consumer.close();
+  });
+
   test('deleteChannel removes the stream', async () => {
     const { adapter, spec } = await setup(1);
     await adapter.publish([message(spec, 0, 1)]);

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
-import { SwitchyardError } from '../../errors/index.js';
+import { unfixable } from '../adapter-errors.js';
 import { backoff, type Link } from './link.js';
 import { applicationHeaders, bodyOf, isProbe, probeHeader } from './message.js';
 import { namesFor } from './topology.js';
@@ -95,10 +95,7 @@ export class RabbitConsumer implements Consumer {
         if (this.closed) break;
         this.ch = undefined;
         await ch?.close().catch(() => {});
-        if (
-          SwitchyardError.is(error, 'FAILED_PRECONDITION') ||
-          SwitchyardError.is(error, 'INVALID_ARGUMENT')
-        ) {
+        if (unfixable(error)) {
           // A conflicting declaration (another partition count, other queue arguments) or a bad name:
           // retrying cannot fix it, so the application hears it from its loop instead of waiting forever.
           this.revokeAll();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
+import { unfixable } from '../adapter-errors.js';
 import { parseEntry, type RawEntry } from './entry.js';
 import { backoff, connect, replyCode } from './link.js';
 import { Ownership, slotsFor, type Slot } from './ownership.js';
@@ -107,6 +108,12 @@ export class RedisConsumer implements Consumer {
         failures = 0;
       } catch (error) {
         if (this.closed) break;
+        if (unfixable(error)) {
+          // A conflicting declaration (another partition count) or a bad name: retrying cannot fix it,
+          // so the application hears it from its loop instead of waiting forever.
+          this.deliveries.fail(error);
+          break;
+        }
         for (const slot of this.slots) {
           slot.reading = false;
           // A read lost on the wire may have given us an entry: find it among our pending ones.
@@ -190,8 +197,8 @@ export class RedisConsumer implements Consumer {
     const { group, member } = this.options;
     let start = '0-0';
     for (;;) {
-      const reply = (await redis.callBuffer(
-        'XAUTOCLAIM',
+      // The Buffer variant exists at run time but ioredis's typings lack it; bodies are bytes.
+      const reply = (await (redis as unknown as BufferCommands).xautoclaimBuffer(
         slot.stream,
         group,
         member,
@@ -319,4 +326,9 @@ export class RedisConsumer implements Consumer {
   [Symbol.asyncIterator](): AsyncIterator<Delivery> {
     return this.deliveries[Symbol.asyncIterator]();
   }
+}
+
+/** Commands ioredis has at run time without typings for them. */
+interface BufferCommands {
+  xautoclaimBuffer(...args: (string | number)[]): Promise<unknown>;
 }

@@ -48,7 +48,7 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
   /** The shared command connection, opened on first use. */
   const command = (): Promise<Redis> => {
     if (closed) return Promise.reject(new SwitchyardError('UNAVAILABLE', 'The Redis adapter is closed'));
-    opening ??= connect({ url, name: `switchyard:${tag}` }).catch((error: unknown) => {
+    opening ??= connect({ url, name: `switchyard:${tag}`, pipelined: true }).catch((error: unknown) => {
       opening = undefined;
       throw error;
     });

@@ -49,6 +49,13 @@ export interface ConnectOptions {
    * instead of queueing or re-sending them, so the read loop sees the loss and recovers its pending entries.
    */
   readonly blocking?: boolean;
+  /**
+   * Commands issued in the same turn of the event loop leave in one write (ioredis auto-pipelining):
+   * for the shared command connection, where concurrent publishes would otherwise cost a write each.
+   * Such a connection must not be given `callBuffer`: ioredis 5 drops the command's name when it
+   * auto-pipelines it (use the named `…Buffer` methods).
+   */
+  readonly pipelined?: boolean;
 }
 
 /**
@@ -63,6 +70,7 @@ export async function connect(options: ConnectOptions): Promise<Redis> {
     maxRetriesPerRequest: options.blocking ? 0 : 30,
     autoResendUnfulfilledCommands: !options.blocking,
     enableOfflineQueue: true,
+    enableAutoPipelining: options.pipelined ?? false,
     lazyConnect: false,
   });
   // Errors are reported through commands and the consumer's events; an unhandled 'error' must not crash.

@@ -44,7 +44,7 @@ export async function peek(
       ][];
       if (pending.length > 0) {
         const pipeline = redis.pipeline();
-        for (const [id] of pending) pipeline.callBuffer('XRANGE', stream, id, id);
+        for (const [id] of pending) pipeline.xrangeBuffer(stream, id, id);
         // An entry trimmed by retention is pending but gone: nothing to show.
         for (const [error, found] of (await pipeline.exec()) ?? []) {
           if (error) throw error;
@@ -55,7 +55,7 @@ export async function peek(
     const left = limit - out.length - entries.length;
     if (left > 0)
       entries.push(
-        ...((await redis.callBuffer('XRANGE', stream, `(${last}`, '+', 'COUNT', left)) as RawEntry[]),
+        ...((await redis.xrangeBuffer(stream, `(${last}`, '+', 'COUNT', left)) as unknown as RawEntry[]),
       );
     for (const raw of entries) {
       const { id, headers, body, publishedAt } = parseEntry(raw);

@@ -60,17 +60,15 @@ export class Publisher {
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const redis = await this.redis();
-    const metas = new Map<string, ChannelMeta>();
-    for (const m of messages) {
-      const meta = metas.get(m.channel) ?? (await this.meta(redis, m.channel));
-      metas.set(m.channel, meta);
-      assertPartitionInRange(m, meta.partitions);
-    }
+    for (const m of messages)
+      assertPartitionInRange(
+        m,
+        (this.metas.get(m.channel) ?? (await this.meta(redis, m.channel))).partitions,
+      );
     const now = Date.now();
     const xadd = (m: OutgoingMessage): (string | Buffer)[] => {
-      const meta = metas.get(m.channel)!;
-      const trim =
-        meta.retentionMs === undefined ? [] : ['MINID', '~', String(Math.max(0, now - meta.retentionMs))];
+      const retentionMs = this.metas.get(m.channel)?.retentionMs;
+      const trim = retentionMs === undefined ? [] : ['MINID', '~', String(Math.max(0, now - retentionMs))];
       const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
       return [
         this.streamOf(m.channel, m.partition),
