@@ -43,9 +43,10 @@ export interface ShopOnFreePorts {
 
 /**
  * The shop's manifest on free ports, with its databases and embedded broker in a folder of its own,
- * so a running system or another test run does not collide with it.
+ * so a running system or another test run does not collide with it. `traffic: false` leaves out the
+ * sample traffic that `up` sends.
  */
-export async function shopOnFreePorts(): Promise<ShopOnFreePorts> {
+export async function shopOnFreePorts(options: { traffic?: boolean } = {}): Promise<ShopOnFreePorts> {
   const [hubPort, dnsPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const name = `shop-test-${hubPort}`;
   const dir = join(root, '.switchyard', 'tmp', `shop-${process.pid}-${hubPort}`);
@@ -66,7 +67,8 @@ export async function shopOnFreePorts(): Promise<ShopOnFreePorts> {
       name,
       hub: { port: hubPort, dnsPort },
       gateway: { config: join(shop, manifest.gateway.config), port: gatewayPort },
-      traffic: join(shop, manifest.traffic),
+      // Scenarios count what they send: the sample traffic would add calls of its own.
+      traffic: options.traffic === false ? undefined : join(shop, manifest.traffic),
       load: join(shop, manifest.load),
     }),
   );

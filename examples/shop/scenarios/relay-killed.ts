@@ -30,7 +30,14 @@ export default defineScenario({
       const order = await shop.settled(body.orderId);
       expect(order.status === 'APPROVED', `order ${body.orderId} ended ${order.status}`);
     }
-    const backlog = (await shop.status()).find((r) => r.name === 'orders-relay')?.outboxBacklog;
+    // Approving an order writes its OrderApproved to the outbox too: the backlog reaches 0 just after.
+    const deadline = Date.now() + 10_000;
+    let backlog: number | null | undefined;
+    for (;;) {
+      backlog = (await shop.status()).find((r) => r.name === 'orders-relay')?.outboxBacklog;
+      if (backlog === 0 || Date.now() > deadline) break;
+      await sleep(200);
+    }
     expect(backlog === 0, `the outbox backlog is ${backlog}, not 0`);
     shop.say('the backlog drained: every order APPROVED, backlog 0');
   },

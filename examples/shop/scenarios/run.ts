@@ -23,7 +23,7 @@ export async function runScenarios(
   const unknown = names.filter((name) => !scenarioNames.includes(name));
   if (unknown.length > 0)
     throw new Error(`no scenario ${unknown.join(', ')} (there are: ${scenarioNames.join(', ')})`);
-  const system = await shopOnFreePorts();
+  const system = await shopOnFreePorts({ traffic: false });
   const up = cli(['up', system.file], options.env);
   const failed: string[] = [];
   const say = (line: string) => print(`    ${line}`);
