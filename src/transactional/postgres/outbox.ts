@@ -21,7 +21,7 @@ function insertStatements(target: OutboxTarget): { one: Statement; many: Stateme
   const { names, notify } = target;
   const suffix = `${names.schema}${notify ? '_n' : ''}`;
   const signal = notify ? `, pg_notify('${names.notifyChannel}', '')` : '';
-  const columns = `${names.outbox} (lane, channel, partition, message_id, headers, body)`;
+  const columns = columnsOf(names);
   return {
     // The common case of one message skips array literals and unnest, which cost more than the insert.
     one: {
@@ -39,6 +39,8 @@ SELECT count(*)::integer AS n${signal} FROM inserted`,
     },
   };
 }
+
+const columnsOf = (names: PgNames) => `${names.outbox} (lane, channel, partition, message_id, headers, body)`;
 
 interface Statement {
   readonly name: string;
@@ -83,6 +85,54 @@ export function postgresOutbox(client: ClientBase, target: OutboxTarget): Messag
         bodies.push(bufferOf(m.body));
       }
       await client.query({ ...statements.many, values: [lanes, channels, partitions, ids, headers, bodies] });
+    },
+  };
+}
+
+/** Bodies up to this size (per transaction) go with the COMMIT as hex literals; larger ones are bound. */
+const inlineBytes = 64 * 1024;
+
+/**
+ * The outbox of a transaction the store runs itself: rows wait in memory and go to the server with
+ * the COMMIT, in one simple-protocol query. node-postgres does not pipeline, so writing them at
+ * `publish` would cost the writer one more round trip per transaction. Values go in as literals:
+ * text escaped by the driver, bodies as hex through decode(), numbers checked as integers first.
+ * A write failure therefore surfaces at commit, which rolls the whole transaction back.
+ */
+export function deferredOutbox(
+  client: ClientBase,
+  target: OutboxTarget,
+): MessageSink & { commitStatement(): string } {
+  const { names, notify } = target;
+  const bound = postgresOutbox(client, target);
+  let rows: string[] = [];
+  let bytes = 0;
+  const insert = () => `INSERT INTO ${columnsOf(names)} VALUES ${rows.join(', ')}`;
+
+  return {
+    async publish(messages: readonly OutgoingMessage[]) {
+      for (const m of messages) assertOutgoing(m);
+      const size = messages.reduce((sum, m) => sum + m.body.byteLength, 0);
+      if (bytes + size > inlineBytes) {
+        // Rows already waiting go first, so the outbox keeps the order of the publish calls.
+        if (rows.length > 0) await client.query(insert());
+        rows = [];
+        bytes = 0;
+        await bound.publish(messages);
+        return;
+      }
+      bytes += size;
+      for (const m of messages)
+        rows.push(
+          `(${laneFor(m.channel, m.partition, target.lanes)}, ${client.escapeLiteral(m.channel)}, ${m.partition}, ` +
+            `${client.escapeLiteral(m.id)}, ${client.escapeLiteral(JSON.stringify(m.headers))}, ` +
+            `decode('${bufferOf(m.body).toString('hex')}', 'hex'))`,
+        );
+    },
+    commitStatement() {
+      if (rows.length === 0) return 'COMMIT';
+      const signal = notify ? `; SELECT pg_notify(${client.escapeLiteral(names.notifyChannel)}, '')` : '';
+      return `${insert()}${signal}; COMMIT`;
     },
   };
 }

@@ -96,6 +96,57 @@ describe('PostgreSQL store', () => {
     assert.equal((await store.backlog()).unpublished, 50);
   });
 
+  test('rows written with the COMMIT keep every byte and the order of the publish calls', async () => {
+    const store = await open();
+    const tricky = {
+      channel: "it's a \\ channel",
+      partition: 3,
+      id: `id-'"\\-ünï-😀`,
+      headers: { quote: "O'Brien", slash: 'a\\b\\\\', json: '{"x":"\\u0000?"}', line: 'a\nb' },
+      body: new Uint8Array([0, 39, 92, 255, 10, 0]),
+    };
+    const large = { ...envelopeMessage('c', 'big', 1), body: new Uint8Array(100_000).fill(7) };
+    await store.transaction(async (tx) => {
+      await tx.outbox.publish([tricky, envelopeMessage('c', 'k', 1)]);
+      await tx.outbox.publish([large]); // past the inline limit: bound, after the two waiting rows
+      await tx.outbox.publish([envelopeMessage('c', 'k', 2)]);
+    });
+    const rows = (await store.pool.query(`SELECT * FROM ${store.names.outbox} ORDER BY id`)).rows;
+    assert.deepEqual(
+      rows.map((r) => r.channel),
+      [tricky.channel, 'c', 'c', 'c'],
+    );
+    assert.equal(rows[0].message_id, tricky.id);
+    assert.equal(rows[0].partition, 3);
+    assert.deepEqual(rows[0].headers, tricky.headers);
+    assert.deepEqual(new Uint8Array(rows[0].body), tricky.body);
+    assert.equal(rows[2].body.length, 100_000);
+    assert.deepEqual(
+      rows.slice(1).map((r) => r.headers['ce-partitionkey']),
+      ['k', 'big', 'k'],
+    );
+  });
+
+  test('an outbox write that fails at commit rolls the whole transaction back', async () => {
+    const store = await open();
+    const orders = `"${store.names.schema}".orders`;
+    await store.pool.query(`CREATE TABLE ${orders} (id text PRIMARY KEY)`);
+    // PostgreSQL refuses a NUL in text: the failure comes from the server, with the COMMIT.
+    const bad = { ...envelopeMessage('c', 'k', 1), headers: { bad: 'a\u0000b' } };
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ${orders} VALUES ('lost')`);
+        await tx.outbox.publish([bad]);
+      }),
+    );
+    assert.equal((await store.pool.query(`SELECT * FROM ${orders}`)).rowCount, 0);
+    assert.equal((await store.backlog()).unpublished, 0);
+    // The connections went back to the pool usable.
+    for (let i = 0; i < 12; i++)
+      await store.transaction((tx) => tx.query(`INSERT INTO ${orders} VALUES ('ok${i}')`));
+    assert.equal((await store.pool.query(`SELECT * FROM ${orders}`)).rowCount, 12);
+  });
+
   test('a message no relay could publish is refused at write time', async () => {
     const store = await open();
     await assert.rejects(

@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { loadPg } from './driver.js';
 import { postgresInbox, postgresOperations } from './tables.js';
-import { postgresOutbox } from './outbox.js';
+import { deferredOutbox, postgresOutbox } from './outbox.js';
 import { migrate, namesFor, type PgNames } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -95,19 +95,16 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
       });
     try {
       await control('BEGIN');
-      let result: T;
+      const outbox = deferredOutbox(client, target);
       try {
-        result = await fn({
-          client,
-          outbox: postgresOutbox(client, target),
-          query: (text, values) => client.query(text, values),
-        });
+        const result = await fn({ client, outbox, query: (text, values) => client.query(text, values) });
+        // The outbox rows travel with the COMMIT; if they fail, the transaction is left aborted.
+        await control(outbox.commitStatement());
+        return result;
       } catch (error) {
         await control('ROLLBACK').catch(() => void (broken = true));
         throw error;
       }
-      await control('COMMIT');
-      return result;
     } finally {
       client.release(broken);
     }
