@@ -46,7 +46,7 @@ const encoder = new TextEncoder();
  * members put a heartbeat key, count live members, claim free partition leases with `create` up to
  * ceil(partitions / members), renew theirs with `update(revision)` and give back extras. Each owned
  * partition has one worker pulling one message at a time from the group's durable consumer for that
- * partition (MaxAckPending=1), waiting for ack/nak before the next pull.
+ * partition (MaxAckPending=1), pulling again once the ack/nak is sent (see `deliver`).
  */
 export class JetStreamConsumer implements Consumer {
   private readonly names: Names;
@@ -333,8 +333,11 @@ export class JetStreamConsumer implements Consumer {
       if (settled) return;
       settled = true;
       clearInterval(progress);
-      await this.settle(nc, reply, body);
+      const confirmed = this.settle(nc, reply, body);
+      // The next pull may leave now: it follows the ack on the same connection, so the server has
+      // settled this message before it hands out the next one (MaxAckPending=1), one round trip sooner.
       finish();
+      await confirmed;
     };
     owned.drop = () => settle('-NAK');
     this.deliveries.push({

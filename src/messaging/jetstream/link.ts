@@ -83,6 +83,9 @@ export class Link {
         reconnectJitter: 100,
         pingInterval: 5_000,
         maxPingOut: 2,
+        // Every publish is a request: without this, each builds two Error objects (stack captured)
+        // up front in case it fails. Our errors say which channel and message failed.
+        noAsyncTraces: true,
       };
       try {
         nc = await nats.connect(options);

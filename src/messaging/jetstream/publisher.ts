@@ -2,7 +2,7 @@ import type { JetStreamClient, MsgHdrs } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
 import type { OutgoingMessage } from '../adapter.js';
 import type { Link, NatsModule } from './link.js';
-import { isNotFound, namesFor } from './topology.js';
+import { isNotFound, namesFor, type Names } from './topology.js';
 
 export interface PublisherSettings {
   readonly prefix: string;
@@ -20,6 +20,9 @@ function isNoResponders(error: unknown): boolean {
  * id: the stream's duplicate window makes the retry harmless, so the retry cannot duplicate.
  */
 export class Publisher {
+  /** Per channel: names are built from escaped tokens, worth doing once rather than per message. */
+  private readonly names = new Map<string, Names>();
+
   constructor(
     private readonly link: Link,
     private readonly settings: PublisherSettings,
@@ -44,7 +47,12 @@ export class Publisher {
   }
 
   private async one(nats: NatsModule, js: JetStreamClient, m: OutgoingMessage): Promise<void> {
-    const names = namesFor(this.settings.prefix, m.channel);
+    let names = this.names.get(m.channel);
+    if (!names) {
+      // Reply channels come and go with instances: keep the cache bounded.
+      if (this.names.size >= 1_000) this.names.clear();
+      this.names.set(m.channel, (names = namesFor(this.settings.prefix, m.channel)));
+    }
     const headers: MsgHdrs = nats.headers();
     for (const [key, value] of Object.entries(m.headers)) headers.set(key, value);
     const deadline = Date.now() + this.settings.publishTimeoutMs;

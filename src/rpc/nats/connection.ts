@@ -54,6 +54,9 @@ export async function openConnection(
       name: defaults.name,
       // Services and clients outlive NATS restarts: keep reconnecting instead of giving up after 10 tries.
       maxReconnectAttempts: -1,
+      // Otherwise every request builds two Error objects (stack captured) up front in case it fails;
+      // our errors carry their own context.
+      noAsyncTraces: true,
     });
     return { nc, nats, owned: true };
   } catch (error) {
