@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SwitchyardError } from '../../errors/index.js';
-import { backoff, loadIoredis, runScript, script } from '../../messaging/redis/link.js';
+import { connect, runScript, script } from '../../messaging/redis/link.js';
 import { gcraParams, toDecision } from './gcra.js';
 import type { RateLimiter } from './types.js';
 
@@ -51,32 +51,15 @@ export function redisRateLimiter(options: RedisRateLimiterOptions = {}): RateLim
   let owned: Redis | undefined;
   let closed = false;
 
-  const connection = (): Promise<Redis> => {
-    connecting ??= loadIoredis().then(
-      (RedisClass) => {
-        // A rate check sits on the request path: fail it fast rather than queue it through reconnects.
-        owned = new RedisClass(url, {
-          connectionName: 'switchyard-rate-limit',
-          retryStrategy: (times) => backoff(times),
-          maxRetriesPerRequest: 1,
-          commandTimeout,
-        });
-        owned.on('error', () => {});
-        return owned;
-      },
+  // A rate check sits on the request path: fail it fast rather than queue it through reconnects.
+  const connection = (): Promise<Redis> =>
+    (connecting ??= connect({ url, name: 'switchyard-rate-limit', failFastMs: commandTimeout }).then(
+      (client) => (owned = client),
       (error: unknown) => {
         connecting = undefined;
-        throw new SwitchyardError(
-          'FAILED_PRECONDITION',
-          'The Redis rate limiter needs the `ioredis` package installed',
-          {
-            cause: error,
-          },
-        );
+        throw error;
       },
-    );
-    return connecting;
-  };
+    ));
 
   return {
     async take(key, rule) {

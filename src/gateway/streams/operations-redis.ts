@@ -9,6 +9,8 @@ export interface RedisOperationStoreOptions {
   /** Prepended to every key; gateways that share statuses share it. Default `switchyard:op:`. */
   readonly prefix?: string;
   readonly ttlMs?: number;
+  /** How long one Redis command may take before the request that needs it fails; default 1000. */
+  readonly commandTimeoutMs?: number;
 }
 
 /**
@@ -23,7 +25,9 @@ export function redisOperationStore(options: RedisOperationStoreOptions = {}): O
   const ttlMs = options.ttlMs ?? 10 * 60_000;
   const local = memoryOperationStore({ ttlMs });
   let connection: Promise<Redis> | undefined;
-  const redis = () => (connection ??= connect({ url, name: 'switchyard-gateway-operations' }));
+  const failFastMs = options.commandTimeoutMs ?? 1_000;
+  // Statuses are read and written on the request path: fail fast rather than wait through reconnects.
+  const redis = () => (connection ??= connect({ url, name: 'switchyard-gateway-operations', failFastMs }));
 
   const write = async (status: OperationStatus, owner: string | undefined, expires: number) => {
     local.local.put({ status, owner, expires });

@@ -56,6 +56,11 @@ export interface ConnectOptions {
    * auto-pipelines it (use the named `…Buffer` methods).
    */
   readonly pipelined?: boolean;
+  /**
+   * For commands on a request path (a gateway's rate check, an operation status): each fails after
+   * this many milliseconds, or at the first lost connection, instead of waiting through reconnects.
+   */
+  readonly failFastMs?: number;
 }
 
 /**
@@ -67,7 +72,8 @@ export async function connect(options: ConnectOptions): Promise<Redis> {
   const client = new RedisClass(options.url, {
     connectionName: options.name,
     retryStrategy: (times) => backoff(times),
-    maxRetriesPerRequest: options.blocking ? 0 : 30,
+    maxRetriesPerRequest: options.blocking ? 0 : options.failFastMs ? 1 : 30,
+    ...(options.failFastMs ? { commandTimeout: options.failFastMs } : {}),
     autoResendUnfulfilledCommands: !options.blocking,
     enableOfflineQueue: true,
     enableAutoPipelining: options.pipelined ?? false,
