@@ -45,19 +45,25 @@ export function relayError(thrown: unknown): SwitchyardError {
 
 /**
  * A relay worker: runs batches while they find rows, waits for a wake-up (or `idleMs`) when one finds
- * none, and backs off after a failure of its own machinery. Ends when `signal` aborts; whoever aborts
- * it also notifies `wake`, so a waiting worker sees the stop at once.
+ * none, and backs off after a failure of its own machinery. With `busyIdleMs`, the wait after a batch
+ * that found rows starts at `busyIdleMs` and doubles with each empty batch up to `idleMs`: rows that
+ * arrive steadily are picked up within milliseconds, and an idle outbox is still polled slowly.
+ * Ends when `signal` aborts; whoever aborts it also notifies `wake`, so a waiting worker sees the stop
+ * at once.
  */
 export async function relayLoop(options: {
   readonly mode: RelayMode;
   readonly runOnce: () => Promise<number>;
   readonly wake: Wakeup;
   readonly idleMs: () => number;
+  readonly busyIdleMs?: number;
   readonly signal: AbortSignal;
   readonly retry: BackoffSettings | undefined;
   readonly emit: (event: TransactionalEvent) => void;
 }): Promise<void> {
   let failures = 0;
+  let emptyStreak = Infinity;
+  const { busyIdleMs } = options;
   while (!options.signal.aborted) {
     const seen = options.wake.seen;
     let count: number;
@@ -71,6 +77,12 @@ export async function relayLoop(options: {
       await pause(retryInMs, options.signal);
       continue;
     }
-    if (count === 0) await options.wake.wait(seen, options.idleMs());
+    if (count > 0) {
+      emptyStreak = 0;
+      continue;
+    }
+    const idleMs = options.idleMs();
+    const waitMs = busyIdleMs === undefined ? idleMs : Math.min(idleMs, busyIdleMs * 2 ** emptyStreak++);
+    await options.wake.wait(seen, waitMs);
   }
 }

@@ -111,6 +111,40 @@ describe('polling relay', () => {
     assert.equal(collector.received.length, 1);
   });
 
+  test('with busyPollIntervalMs, a batch with rows is followed by polls within milliseconds', async () => {
+    const spec = { name: unique('busy'), partitions: 1 };
+    const store = await open();
+    const { adapter, another } = broker('jetstream', [spec]);
+    await adapter.ensureChannel(spec);
+    const collector = new Collector(adapter, spec);
+    cleanups.push(() => collector.close());
+    const relay = await startPollingRelay({
+      store,
+      broker: another(),
+      pollIntervalMs: 3_000,
+      busyPollIntervalMs: 5,
+      logger: silentLogger,
+    });
+    cleanups.push(() => relay.stop());
+    await store.transaction((tx) => tx.outbox.publish([keyed(spec, 'k', 0)]));
+    await eventually(
+      () => collector.received.length >= 1,
+      10_000,
+      () => 'the first message (after at most one idle poll period)',
+    );
+    // Steady traffic: the next row comes while the relay polls at its busy pace.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const committed = Date.now();
+    await store.transaction((tx) => tx.outbox.publish([keyed(spec, 'k', 1)]));
+    await eventually(
+      () => collector.received.length >= 2,
+      10_000,
+      () => 'the second message',
+    );
+    const waited = Date.now() - committed;
+    assert.ok(waited < 1_000, `the second message waited ${waited} ms for a poll period of 3000 ms`);
+  });
+
   test('two relays at once keep per-key order and publish each message once', async () => {
     const spec = { name: unique('ledger'), partitions: 16 };
     const store = await open({ lanes: 32 });
