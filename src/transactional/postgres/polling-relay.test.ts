@@ -39,6 +39,21 @@ function broker(engine: Parameters<typeof testBroker>[0], channels: ChannelSpec[
   return b;
 }
 
+/** A relay on `store` into a fresh JetStream channel, and a collector of what reaches the channel. */
+async function relayWithCollector(
+  store: PostgresStore,
+  spec: ChannelSpec,
+  options: Partial<Parameters<typeof startPollingRelay>[0]>,
+) {
+  const { adapter, another } = broker('jetstream', [spec]);
+  await adapter.ensureChannel(spec);
+  const collector = new Collector(adapter, spec);
+  cleanups.push(() => collector.close());
+  const relay = await startPollingRelay({ store, broker: another(), logger: silentLogger, ...options });
+  cleanups.push(() => relay.stop());
+  return collector;
+}
+
 /** Keys whose seqs do not increase by one at each delivery (no repeats expected without kills). */
 function outOfOrder(messages: readonly { headers: Readonly<Record<string, string>> }[]): string[] {
   const last = new Map<string, number>();
@@ -56,18 +71,8 @@ describe('polling relay', () => {
   test('relays exactly what was committed, wakes on commit, and marks rows only once confirmed', async () => {
     const spec = { name: unique('orders'), partitions: 4 };
     const store = await open({ notify: true });
-    const { adapter, another } = broker('jetstream', [spec]);
-    await adapter.ensureChannel(spec);
-    const collector = new Collector(adapter, spec);
-    cleanups.push(() => collector.close());
     // A poll period far beyond the test: only the NOTIFY at commit can wake the relay in time.
-    const relay = await startPollingRelay({
-      store,
-      broker: another(),
-      pollIntervalMs: 60_000,
-      logger: silentLogger,
-    });
-    cleanups.push(() => relay.stop());
+    const collector = await relayWithCollector(store, spec, { pollIntervalMs: 60_000 });
 
     const envelope = createEnvelope({
       source: 'orders',
@@ -114,18 +119,7 @@ describe('polling relay', () => {
   test('with busyPollIntervalMs, a batch with rows is followed by polls within milliseconds', async () => {
     const spec = { name: unique('busy'), partitions: 1 };
     const store = await open();
-    const { adapter, another } = broker('jetstream', [spec]);
-    await adapter.ensureChannel(spec);
-    const collector = new Collector(adapter, spec);
-    cleanups.push(() => collector.close());
-    const relay = await startPollingRelay({
-      store,
-      broker: another(),
-      pollIntervalMs: 3_000,
-      busyPollIntervalMs: 5,
-      logger: silentLogger,
-    });
-    cleanups.push(() => relay.stop());
+    const collector = await relayWithCollector(store, spec, { pollIntervalMs: 3_000, busyPollIntervalMs: 5 });
     await store.transaction((tx) => tx.outbox.publish([keyed(spec, 'k', 0)]));
     await eventually(
       () => collector.received.length >= 1,
