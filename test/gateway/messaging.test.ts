@@ -264,4 +264,93 @@ describe('gateway HTTP → messaging and events → clients', { timeout: 120_000
     assert.equal(messages[0]!.event, 'paymentAuthorized');
     ws.close();
   });
+
+  it(
+    'gives a client that reconnects with Last-Event-ID what it missed, and a resync when it cannot',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const stream = `${gw.url}/v1/streams/payments`;
+      // Support sees every payment: it tells when an event has reached the gateway.
+      const watcher = new WebSocket(stream.replace('http', 'ws'), {
+        headers: await as('agent', ['support']),
+      });
+      const watched: string[] = [];
+      watcher.on('message', (data) => watched.push(String(data)));
+      await new Promise((done, fail) => watcher.once('open', done).once('error', fail));
+      const until = async (done: () => boolean, what: string) => {
+        for (let i = 0; i < 200 && !done(); i++) await sleep(25);
+        assert.ok(done(), what);
+      };
+      const pay = async (id: string, consumerId = 'c-1') => {
+        const headers = { ...(await as(consumerId)), prefer: 'wait=5' };
+        const body = payment(id, { consumerId });
+        assert.equal((await call(`${gw.url}/v1/payments`, { method: 'POST', body, headers })).status, 200);
+        await until(() => watched.some((m) => m.includes(id)), `${id} reached the gateway`);
+      };
+      /** An SSE connection of c-1, read in the background until `until` holds, then closed. */
+      const sse = async (headers: Record<string, string>, want: (text: string) => boolean) => {
+        const res = await request(stream, {
+          headers: { ...(await as('c-1')), accept: 'text/event-stream', ...headers },
+        });
+        let text = '';
+        const reading = (async () => {
+          for await (const chunk of res.body) {
+            text += String(chunk);
+            if (want(text)) break;
+          }
+        })();
+        return {
+          text: () => text,
+          async done() {
+            await until(() => want(text), `the stream got what it waited for:\n${text}`);
+            await reading;
+          },
+        };
+      };
+
+      const live = await sse({}, (t) => t.includes('p-last-1'));
+      await pay('p-last-1');
+      await live.done();
+      assert.match(live.text(), /^retry: \d+$/m, 'the client is told how soon to reconnect');
+      const lastId = /id: ([^\n]+)\nevent: paymentAuthorized\ndata: [^\n]*p-last-1/.exec(live.text())?.[1];
+      assert.ok(lastId, 'the event carries its id');
+
+      // While the client is away: two of its payments and someone else's.
+      await pay('p-last-2');
+      await pay('p-last-other', 'c-2');
+      await pay('p-last-3');
+      const again = await sse({ 'last-event-id': lastId }, (t) => t.includes('p-last-3'));
+      await again.done();
+      const resumed = again.text();
+      const order = ['p-last-1', 'p-last-2', 'p-last-3'].map((id) => resumed.indexOf(id));
+      assert.deepEqual(
+        order.map((i) => i >= 0),
+        [false, true, true],
+        resumed,
+      );
+      assert.ok(order[1]! < order[2]!, 'missed events come in order');
+      assert.doesNotMatch(resumed, /p-last-other|resync/);
+
+      const lost = await sse({ 'last-event-id': 'nothing-kept' }, (t) => t.includes('resync'));
+      await lost.done();
+      assert.match(lost.text(), /event: resync\ndata: \{"reason":"last-event-id-unknown"\}/);
+
+      // The same over WebSocket, with the id as a query parameter.
+      const ws = new WebSocket(`${stream.replace('http', 'ws')}?lastEventId=${encodeURIComponent(lastId)}`, {
+        headers: await as('c-1'),
+      });
+      const got: string[] = [];
+      ws.on('message', (data) => got.push(String(data)));
+      await new Promise((done, fail) => ws.once('open', done).once('error', fail));
+      await until(() => got.some((m) => m.includes('p-last-3')), 'the WebSocket got what it missed');
+      assert.deepEqual(
+        got.map((m) => (JSON.parse(m) as { data: { paymentId: string } }).data.paymentId),
+        ['p-last-2', 'p-last-3'],
+      );
+      ws.close();
+      watcher.close();
+    },
+  );
 });

@@ -156,6 +156,8 @@ export const Route = Type.Object(
           ),
           /** Roles that see every event, whoever owns it. */
           allRoles: Type.Optional(Names),
+          /** Events kept for clients that reconnect with Last-Event-ID (default 1000; 0 keeps none). */
+          replayEvents: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
         },
         strict,
       ),

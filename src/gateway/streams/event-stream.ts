@@ -9,10 +9,29 @@ import { visibleTo, type EventFeed, type StreamEvent, type Visibility } from './
 const maxBufferedBytes = 1024 * 1024;
 const heartbeatMs = 15_000;
 
+/** How long an EventSource waits before it reconnects (sent as `retry:`). */
+const reconnectMs = 2_000;
+
+/**
+ * The id of the last event a client saw: the `Last-Event-ID` header an EventSource sends when it
+ * reconnects, or a `lastEventId` query parameter (a WebSocket, or a client that kept it itself).
+ */
+function lastEventIdOf(req: { headers: Record<string, string | string[] | undefined>; url?: string }) {
+  const header = req.headers['last-event-id'];
+  if (typeof header === 'string' && header !== '') return header;
+  const query = new URL(req.url ?? '/', 'http://gateway').searchParams.get('lastEventId');
+  return query === null || query === '' ? undefined : query;
+}
+
+/** Told to a client whose last event is no longer kept: what it missed is gone, it should reload. */
+const resync = { event: 'resync', data: { reason: 'last-event-id-unknown' } } as const;
+
 /**
  * Events → clients: `GET` with `Accept: text/event-stream` streams server-sent events
  * (`id`, `event`, `data` as JSON); a WebSocket upgrade of the same path streams
- * `{ id, event, data }` messages. Each client sees only the events its identity may see.
+ * `{ id, event, data }` messages. Each client sees only the events its identity may see. A client
+ * that reconnects with the last id it saw gets the events it missed, if the gateway still keeps
+ * them; otherwise a `resync` event comes first.
  */
 export function eventStreamRoute(options: {
   feed: EventFeed;
@@ -51,12 +70,15 @@ export function eventStreamRoute(options: {
       'no',
       ...ex.extra,
     ]);
-    res.write(': connected\n\n');
-    const stop = feed.listen((event) => {
+    res.write(`retry: ${reconnectMs}\n: connected\n\n`);
+    const after = lastEventIdOf(ex.req);
+    const { stop, resumed } = feed.listen((event) => {
       if (!visible(event)) return;
       if (res.writableLength > maxBufferedBytes) return void res.destroy();
       res.write(`id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.payload)}\n\n`);
-    });
+    }, after);
+    if (after !== undefined && !resumed)
+      res.write(`event: ${resync.event}\ndata: ${JSON.stringify(resync.data)}\n\n`);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
     await new Promise<void>((done) => res.once('close', done));
     stop();
@@ -72,7 +94,9 @@ export function eventStreamRoute(options: {
         if (ws.bufferedAmount > maxBufferedBytes) return void ws.terminate();
         ws.send(JSON.stringify({ id: event.id, event: event.event, data: event.payload }));
       };
-      const stop = feed.listen(send);
+      const after = lastEventIdOf(caller.req);
+      const { stop, resumed } = feed.listen(send, after);
+      if (after !== undefined && !resumed) ws.send(JSON.stringify(resync));
       const heartbeat = setInterval(() => ws.ping(), heartbeatMs);
       ws.on('message', () => {}); // streams flow one way; what a client sends is ignored
       ws.once('close', () => {

@@ -13,37 +13,61 @@ export type Listener = (event: StreamEvent) => void;
 
 /** A channel's events fanned out to the streams connected to this gateway. */
 export interface EventFeed {
-  listen(listener: Listener): () => void;
+  /**
+   * Hands `listener` every event from now on. With `after` (a client's Last-Event-ID), the events
+   * this gateway passed on since that one come first, and `resumed` says whether it still had it.
+   */
+  listen(listener: Listener, after?: string): { stop(): void; resumed: boolean };
   readonly listeners: number;
   close(): Promise<void>;
 }
 
+/** Events kept for clients that reconnect, by default: about a minute of a busy stream. */
+export const defaultReplayEvents = 1_000;
+
 /**
  * Subscribes to a contract's events with a consumer group of this gateway's own (every group gets
  * every event; members of one group would split them), and hands each event to every connected
- * stream. Events with nobody connected are acknowledged and dropped: streams show what happens while
- * a client watches, they do not replay history.
+ * stream. The last `replayEvents` events are kept, so a client that lost its connection and comes
+ * back with the id of the last event it saw (SSE's Last-Event-ID) gets what it missed; further back,
+ * streams do not replay history.
  */
 export async function eventFeed(options: {
   messaging: Messaging;
   contract: AnyContract;
   events: readonly string[];
   group: string;
+  replayEvents?: number;
 }): Promise<EventFeed> {
   const listeners = new Set<Listener>();
+  const capacity = options.replayEvents ?? defaultReplayEvents;
+  const recent: StreamEvent[] = [];
+  const kept = new Set<string>();
   const handlers: Record<string, (payload: unknown, ctx: unknown, message: { id: string }) => void> = {};
   for (const event of options.events)
     handlers[event] = (payload, _ctx, message) => {
       const item = { id: message.id, event, payload };
+      if (capacity > 0) {
+        // A redelivered event keeps its id: clients got it the first time.
+        if (kept.has(item.id)) return;
+        kept.add(item.id);
+        recent.push(item);
+        if (recent.length > capacity) kept.delete(recent.shift()!.id);
+      }
       for (const listener of listeners) listener(item);
     };
   const subscription: Subscription = await options.messaging.subscribe(options.contract, handlers as never, {
     group: options.group,
   });
   return {
-    listen(listener) {
+    listen(listener, after) {
+      // Replay and registration happen in one turn: no event can fall between them.
+      const resumed = after !== undefined && kept.has(after);
+      if (resumed)
+        for (let i = recent.findIndex((e) => e.id === after) + 1; i < recent.length; i++)
+          listener(recent[i]!);
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return { stop: () => void listeners.delete(listener), resumed };
     },
     get listeners() {
       return listeners.size;

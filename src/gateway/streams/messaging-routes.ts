@@ -64,13 +64,14 @@ export async function messagingRoutes(
         configError(b.config.locate, at, `${route.events.contract} has no event ${event}`);
     if (events.length === 0) configError(b.config.locate, at, `${route.events.contract} has no events`);
     const group = `${spec.service ?? 'gateway'}.${instance}.${route.name ?? index}`;
+    const { replayEvents } = route.events;
     feeds.set(
       index,
       await engines.acquire(
         user,
         'feed',
-        { spec, contract: route.events.contract, events, group },
-        () => eventFeed({ messaging: bus.messaging, contract, events, group }),
+        { spec, contract: route.events.contract, events, group, replayEvents },
+        () => eventFeed({ messaging: bus.messaging, contract, events, group, replayEvents }),
         (feed: EventFeed) => feed.close(),
       ),
     );
