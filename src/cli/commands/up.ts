@@ -149,6 +149,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         return exitCode;
       }
     }
+    monitor.markUp();
     bar.done(`${manifest.name} is up: ${specs.length} processes`);
     io.out(
       `  hub       ${hubUrl}   dns 127.0.0.1:${dnsPort} (dig @127.0.0.1 -p ${dnsPort} <service>.service.${domain} SRV)`,

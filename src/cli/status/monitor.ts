@@ -45,10 +45,18 @@ export function createMonitor(options: MonitorOptions) {
       return table?.io ?? io;
     },
 
-    /** Everything is up: write the system file and start the table. */
-    started(): void {
+    /**
+     * Everything is up: write the system file. Called before `up` says so, so that whoever reads that
+     * line (a test, a script) finds the file.
+     */
+    markUp(): void {
       running = true;
       save();
+    },
+
+    /** Starts the live table (after the URLs are printed). */
+    started(): void {
+      if (!running) this.markUp();
       if (!options.live) return;
       const collector = createCollector({ hubUrl: options.system.hubUrl, processes: snapshot });
       table = liveTable({
