@@ -1,5 +1,6 @@
 import { SwitchyardError } from '../../errors/index.js';
 import type { Instance } from '../types.js';
+import { equalJitter } from '../../internal/backoff.js';
 
 /** The major version of a semver string, or undefined when the version is unknown (DNS, address lists). */
 export function majorOf(version: string): number | undefined {
@@ -46,9 +47,8 @@ export function backoff(options: { initialMs?: number; maxMs?: number; random?: 
   let attempt = 0;
   return {
     next(): number {
-      const ceiling = Math.min(maxMs, initialMs * 2 ** attempt);
-      attempt = Math.min(attempt + 1, 30);
-      return ceiling / 2 + (random() * ceiling) / 2;
+      attempt = Math.min(attempt + 1, 31);
+      return equalJitter(attempt, initialMs, maxMs, random);
     },
     reset(): void {
       attempt = 0;

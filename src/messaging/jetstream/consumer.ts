@@ -1,6 +1,7 @@
 import type { KV, Msg, NatsConnection } from 'nats';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
+import { equalJitter } from '../../internal/backoff.js';
 import { unfixable } from '../adapter-errors.js';
 import { loadNats, type Link } from './link.js';
 import { applicationHeaders } from './message.js';
@@ -16,8 +17,9 @@ export interface ConsumerDeps {
   readonly prepare: () => Promise<void>;
 }
 
+/** Retry delays of the lease loop and the pull workers: 100 ms, 200 ms, … up to 2 s (`failures` from 0). */
 export function backoff(failures: number): number {
-  return Math.min(2_000, 100 * 2 ** failures) * (0.75 + Math.random() * 0.5);
+  return equalJitter(failures + 1, 100, 2_000);
 }
 
 /** The delivery count from a `$JS.ACK.…` reply subject (v1: 9 tokens, v2 with domain and hash: 12+). */

@@ -1,5 +1,6 @@
 import type { ChannelModel } from 'amqplib';
 import { SwitchyardError } from '../../errors/index.js';
+import { equalJitter } from '../../internal/backoff.js';
 
 /** The parts of amqplib the adapter uses at run time (types come from the static `import type`). */
 export type AmqpModule = typeof import('amqplib');
@@ -97,10 +98,9 @@ export class Link {
   }
 }
 
-/** Exponential backoff with jitter: 100 ms, 200 ms, … up to `maxMs`. */
+/** Reconnect and retry delays: 100 ms, 200 ms, … up to `maxMs` (`attempt` from 0), with equal jitter. */
 export function backoff(attempt: number, maxMs = 5_000): number {
-  const base = Math.min(maxMs, 100 * 2 ** Math.min(attempt, 16));
-  return Math.round(base / 2 + Math.random() * (base / 2));
+  return Math.round(equalJitter(attempt + 1, 100, maxMs));
 }
 
 export function redact(url: string): string {
