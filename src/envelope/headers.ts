@@ -39,12 +39,15 @@ export function metadataFromHeaders(
   return metadata;
 }
 
-export function toHeaders(
-  envelope: Omit<Envelope, 'data'>,
+export interface ToHeadersOptions {
   /** The clock the deadline is counted from; read only when there is a deadline. */
-  now?: number,
-  contentType = envelope.datacontenttype,
-): Headers {
+  readonly now?: number;
+  /** Written instead of the envelope's `datacontenttype` (the codec the body was encoded with). */
+  readonly contentType?: string;
+}
+
+export function toHeaders(envelope: Omit<Envelope, 'data'>, options: ToHeadersOptions = {}): Headers {
+  const { now, contentType = envelope.datacontenttype } = options;
   const headers: Headers = { 'ce-specversion': '1.0' };
   for (const key of stringAttributes) {
     const value = envelope[key];

@@ -6,6 +6,7 @@ export {
   metadataHeaderPrefix,
   metadataFromHeaders,
   type Headers,
+  type ToHeadersOptions,
 } from './headers.js';
 export { childTrace, parseTraceparent, traceIdOf, type TraceContext } from './trace.js';
 export { newId, newSpanId, newTraceId } from './ids.js';

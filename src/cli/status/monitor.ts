@@ -54,9 +54,8 @@ export function createMonitor(options: MonitorOptions) {
       save();
     },
 
-    /** Starts the live table (after the URLs are printed). */
+    /** After `markUp`, once the URLs are printed: starts the live table. */
     started(): void {
-      if (!running) this.markUp();
       if (!options.live) return;
       const collector = createCollector({ hubUrl: options.system.hubUrl, processes: snapshot });
       table = liveTable({

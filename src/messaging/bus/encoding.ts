@@ -14,7 +14,7 @@ export function toOutgoing(
   target: { channel: string; partitions: number },
   codec: Codec = json,
 ): OutgoingMessage {
-  const headers = toHeaders(envelope, undefined, codec.contentType);
+  const headers = toHeaders(envelope, { contentType: codec.contentType });
   return {
     channel: target.channel,
     partition: partitionFor(envelope.partitionkey ?? envelope.id, target.partitions),

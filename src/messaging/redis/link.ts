@@ -27,7 +27,7 @@ export function loadIoredis(): Promise<RedisConstructor> {
       loading = undefined;
       throw new SwitchyardError(
         'FAILED_PRECONDITION',
-        'The Redis Streams broker adapter needs the `ioredis` package installed',
+        'Redis (the Redis Streams broker adapter, shared rate limits and operation statuses) needs the `ioredis` package installed',
         { cause: error },
       );
     },
