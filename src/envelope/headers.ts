@@ -28,6 +28,13 @@ export const timeoutHeader = 'ce-timeout';
  */
 export const metadataHeaderPrefix = 'sy-meta-';
 
+/**
+ * The caller's identity as a gateway establishes it (`x-identity-subject`, …). Over HTTP, a
+ * Switchyard service takes these headers into its call context's metadata under their own names, as
+ * if they had come as `sy-meta-x-identity-*`, so a gateway sends them once.
+ */
+export const identityHeaderPrefix = 'x-identity-';
+
 /** The metadata carried by message or call headers. */
 export function metadataFromHeaders(
   headers: Readonly<Record<string, string>>,

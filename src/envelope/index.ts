@@ -4,6 +4,7 @@ export {
   fromHeaders,
   timeoutHeader,
   metadataHeaderPrefix,
+  identityHeaderPrefix,
   metadataFromHeaders,
   type Headers,
   type ToHeadersOptions,

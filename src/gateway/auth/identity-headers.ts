@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { identityHeaderPrefix } from '../../envelope/index.js';
 import type { Identity } from './types.js';
 
 /** Every header the gateway sets for services starts with this; incoming ones are stripped. */
-export const identityHeaderPrefix = 'x-identity-';
+export { identityHeaderPrefix };
 
 const names = {
   subject: 'x-identity-subject',

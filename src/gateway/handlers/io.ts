@@ -1,7 +1,6 @@
 import { codecForContentType } from '../../codec/index.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { readBody } from '../../rpc/http/body.js';
-import { metadataPrefix } from '../../rpc/http/headers.js';
 import { inputFromBody, inputFromQuery, type HttpRoute } from '../../rpc/http/mapping.js';
 import { requestHeadersOut, responseHeadersOut } from '../http/headers.js';
 import { writeAnswer } from '../http/respond.js';
@@ -46,14 +45,9 @@ export function decodeBody(ex: Exchange, body: Buffer | undefined): unknown {
 export function upstreamRequest(ex: Exchange, path: string, body: Buffer | undefined): UpstreamRequest {
   const { req, trace } = ex;
   const headers = requestHeadersOut(req.headers);
-  headers.push(
-    'x-request-id',
-    ex.requestId,
-    'ce-correlationid',
-    ex.requestId,
-    'traceparent',
-    trace.traceparent,
-  );
+  // Switchyard services read the request id as the correlation id, and the identity headers as
+  // call-context metadata: each is sent once.
+  headers.push('x-request-id', ex.requestId, 'traceparent', trace.traceparent);
   if (trace.tracestate !== undefined) headers.push('tracestate', trace.tracestate);
   const forwardedFor = req.headers['x-forwarded-for'];
   const peer = req.socket.remoteAddress ?? '';
@@ -61,9 +55,7 @@ export function upstreamRequest(ex: Exchange, path: string, body: Buffer | undef
   if (req.headers.host !== undefined) headers.push('x-forwarded-host', req.headers.host);
   headers.push('x-forwarded-proto', 'encrypted' in req.socket ? 'https' : 'http');
   const identity = ex.identityHeaders;
-  // Switchyard services read identity from their call context: it is sent both ways.
-  if (identity)
-    for (const name in identity) headers.push(name, identity[name]!, metadataPrefix + name, identity[name]!);
+  if (identity) for (const name in identity) headers.push(name, identity[name]!);
   return {
     method: req.method ?? 'GET',
     path,

@@ -4,6 +4,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import { staticResolver } from '../../discovery/resolvers/static.js';
 import type { Resolver } from '../../discovery/types.js';
 import type { Call } from '../../runtime/index.js';
+import type { Endpoint } from '../endpoint.js';
 import { instance } from '../../../test/discovery/support.js';
 import { consistentHash } from './consistent-hash.js';
 import { outlierDetector } from './outlier.js';
@@ -42,14 +43,15 @@ describe('discovery picker', () => {
     });
     const picks = [];
     for (let i = 0; i < 4; i++) picks.push(await picker.pick(call()));
-    assert.deepEqual(picks, [
+    const endpoint = ({ address, instanceId }: Endpoint) => ({ address, instanceId });
+    assert.deepEqual(picks.map(endpoint), [
       { address: 'o1.test:80', instanceId: 'o1' },
       { address: 'o2.test:80', instanceId: 'o2' },
       { address: 'o1.test:80', instanceId: 'o1' },
       { address: 'o2.test:80', instanceId: 'o2' },
     ]);
     const grpc = discoveryPicker({ resolver, service: 'orders', protocol: 'grpc', major: 2 });
-    assert.deepEqual(await grpc.pick(call()), { address: 'o4.test:50051', instanceId: 'o4' });
+    assert.deepEqual(endpoint(await grpc.pick(call())), { address: 'o4.test:50051', instanceId: 'o4' });
   });
 
   it('fails with UNAVAILABLE (not sent) when nothing serves the service or the protocol', async () => {

@@ -25,8 +25,19 @@ export interface DiscoveryPickerOptions {
   key?: (call: Call) => string | undefined;
 }
 
-interface Picked {
+/** An endpoint that remembers its instance, so the outcome reaches the right balancer entry. */
+class PickedEndpoint implements Endpoint {
+  readonly address: string;
+  readonly instanceId: string;
   readonly instance: Instance;
+  /** `done` was called: a second report is ignored. */
+  reported = false;
+
+  constructor(instance: Instance, address: string) {
+    this.instance = instance;
+    this.address = address;
+    this.instanceId = instance.id;
+  }
 }
 
 /**
@@ -45,7 +56,6 @@ export function discoveryPicker(options: DiscoveryPickerOptions): EndpointPicker
         ? options.outlier
         : outlierDetector(options.outlier);
   const resolveOptions = major === undefined ? undefined : { major };
-  const inFlight = new WeakMap<Endpoint, Picked>();
   let source: readonly Instance[] | undefined;
   let serving: readonly Instance[] = [];
 
@@ -68,24 +78,23 @@ export function discoveryPicker(options: DiscoveryPickerOptions): EndpointPicker
       }
       const available = outlier ? outlier.filter(candidates) : candidates;
       const hintKey = key?.(call);
-      const hint = { ...(hintKey === undefined ? {} : { key: hintKey }), all: candidates };
-      const instance = balancer.pick(available, hint);
+      const instance = balancer.pick(
+        available,
+        hintKey === undefined ? { all: candidates } : { key: hintKey, all: candidates },
+      );
       if (!instance) {
         throw new SwitchyardError('UNAVAILABLE', `no available instance of ${service}`, {
           details: { notSent: true, service },
         });
       }
       balancer.onStart?.(instance);
-      const endpoint: Endpoint = { address: instance.endpoints[protocol]!, instanceId: instance.id };
-      inFlight.set(endpoint, { instance });
-      return endpoint;
+      return new PickedEndpoint(instance, instance.endpoints[protocol]!);
     },
     done(endpoint, outcome) {
-      const picked = inFlight.get(endpoint);
-      if (!picked) return;
-      inFlight.delete(endpoint);
-      balancer.onEnd?.(picked.instance, outcome);
-      outlier?.record(picked.instance.id, outcome);
+      if (!(endpoint instanceof PickedEndpoint) || endpoint.reported) return;
+      endpoint.reported = true;
+      balancer.onEnd?.(endpoint.instance, outcome);
+      outlier?.record(endpoint.instance.id, outcome);
     },
   };
 }

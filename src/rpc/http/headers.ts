@@ -1,5 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { metadataHeaderPrefix, timeoutHeader, type TraceContext } from '../../envelope/index.js';
+import {
+  identityHeaderPrefix,
+  metadataHeaderPrefix,
+  timeoutHeader,
+  type TraceContext,
+} from '../../envelope/index.js';
 import { Context, type ContextInit } from '../../runtime/index.js';
 
 /**
@@ -7,6 +12,8 @@ import { Context, type ContextInit } from '../../runtime/index.js';
  * `ce-causationid`, `ce-timeout` = remaining ms, `ce-attempt`) plus the standard W3C `traceparent`
  * and `tracestate`, which tracing proxies and collectors understand. Context metadata travels as
  * `sy-meta-<key>` headers; HTTP lower-cases header names, so metadata keys should be lower case.
+ * A server also reads a gateway's `x-request-id` as the correlation id and its `x-identity-*`
+ * headers as metadata, so the gateway need not send them twice.
  */
 export const metadataPrefix = metadataHeaderPrefix;
 
@@ -49,7 +56,8 @@ export function contextFromHeaders(headers: IncomingHttpHeaders, init: ServerCon
   }
   return new Context({
     id: single(headers['ce-id']),
-    correlationId: single(headers['ce-correlationid']),
+    // A request id stands for the correlation id: a gateway in front sends only that.
+    correlationId: single(headers['ce-correlationid']) ?? single(headers['x-request-id']),
     causationId: single(headers['ce-causationid']),
     parentTrace,
     deadline: timeout === undefined ? undefined : deadlineOf(timeout),
@@ -74,9 +82,14 @@ function attemptOf(value: string): number | undefined {
 function metadataOf(headers: IncomingHttpHeaders): Record<string, string> | undefined {
   let metadata: Record<string, string> | undefined;
   for (const name in headers) {
-    if (!name.startsWith(metadataPrefix)) continue;
+    const key = name.startsWith(metadataPrefix)
+      ? name.slice(metadataPrefix.length)
+      : name.startsWith(identityHeaderPrefix)
+        ? name
+        : undefined;
+    if (key === undefined) continue;
     const value = single(headers[name]);
-    if (value !== undefined) (metadata ??= {})[name.slice(metadataPrefix.length)] = value;
+    if (value !== undefined) (metadata ??= {})[key] = value;
   }
   return metadata;
 }
