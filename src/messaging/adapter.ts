@@ -27,6 +27,13 @@ export interface ChannelSpec {
   /** How long messages are kept for groups that have not consumed them. */
   readonly retentionMs?: number;
   /**
+   * The channel is removed once nobody has consumed from it for this long: for a channel only one
+   * process reads (its reply channel), which a process that crashed cannot delete. Consumers keep it
+   * alive while they run. RabbitMQ honours it (queue expiry); the other engines keep the channel until
+   * `deleteChannel`, with its messages bounded by `retentionMs`.
+   */
+  readonly idleExpiryMs?: number;
+  /**
    * Groups that must receive every message published from the moment `ensureChannel` resolves, even
    * before they first consume: `ensureChannel` declares them. Engines that keep history for new groups
    * need it less, but every adapter declares them, so `peek` knows them at once. `consume` declares its

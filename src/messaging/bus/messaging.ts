@@ -28,6 +28,7 @@ const defaults = {
   maxDeliveries: 10,
   concurrency: 16,
   replyRetentionMs: 10 * 60_000,
+  replyIdleExpiryMs: 5 * 60_000,
   requestTimeoutMs: 30_000,
 };
 
@@ -72,6 +73,9 @@ export function createMessaging(options: MessagingOptions): Messaging {
       name: channel,
       partitions: partitionsOf(channel),
       ...(retentionMs === undefined ? {} : { retentionMs }),
+      ...(channel === replyChannel
+        ? { idleExpiryMs: options.replyIdleExpiryMs ?? defaults.replyIdleExpiryMs }
+        : {}),
       ...(allGroups.length > 0 ? { groups: allGroups } : {}),
     };
   }

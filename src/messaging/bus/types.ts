@@ -54,6 +54,11 @@ export interface MessagingOptions {
   readonly concurrency?: number;
   /** How long reply channels keep unread replies; default 10 minutes. */
   readonly replyRetentionMs?: number;
+  /**
+   * How long after its instance stopped consuming a reply channel is removed, where the engine can
+   * (RabbitMQ); default 5 minutes. A cleanly closed instance deletes its own at once.
+   */
+  readonly replyIdleExpiryMs?: number;
   /** Gives handlers' contexts typed RPC clients (`ctx.client(Contract)`). */
   readonly host?: Host;
   readonly onEvent?: (event: MessagingEvent) => void;

@@ -85,7 +85,11 @@ export class RabbitConsumer implements Consumer {
         const subscribed = ch;
         this.probe(subscribed, names);
         const timer = setInterval(() => this.probe(subscribed, names), this.deps.probeIntervalMs);
-        const error = await lost.finally(() => clearInterval(timer));
+        const renewal = this.renewExpiry(model);
+        const error = await lost.finally(() => {
+          clearInterval(timer);
+          clearInterval(renewal);
+        });
         if (this.closed) break;
         this.ch = undefined;
         this.revokeAll();
@@ -111,6 +115,19 @@ export class RabbitConsumer implements Consumer {
       await this.sleep(backoff(failures++));
     }
     this.ch = undefined;
+  }
+
+  /**
+   * Re-declares an expiring channel's queues every third of its idle expiry: the group queues are in
+   * use while consumed, but the channel's other queues (unrouted, dead letters, records) are not.
+   */
+  private renewExpiry(model: ChannelModel): NodeJS.Timeout | undefined {
+    const expiryMs = this.options.channel.idleExpiryMs;
+    if (expiryMs === undefined) return undefined;
+    return setInterval(
+      () => void this.deps.prepare(model).catch(() => {}),
+      Math.max(1_000, Math.floor(expiryMs / 3)),
+    );
   }
 
   /** Sends a probe to each partition queue this member does not own (see `probeHeader`). */

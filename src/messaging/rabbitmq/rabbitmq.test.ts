@@ -241,6 +241,20 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
     await ok.publish([message(real, 0, 1)]);
   });
 
+  test('a publish to a missing channel fails alone: publishes to other channels at the same time succeed', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.ensureGroup(spec, 'g');
+    const missing: ChannelSpec = { name: unique('gone'), partitions: 1 };
+    for (let round = 0; round < 3; round++) {
+      const [good, bad] = await Promise.allSettled([
+        adapter.publish(Array.from({ length: 20 }, (_, i) => message(spec, 0, `${round}-${i}`))),
+        adapter.publish([message(missing, 0, round)]),
+      ]);
+      assert.equal(good.status, 'fulfilled', String((good as PromiseRejectedResult).reason));
+      assert.ok(bad.status === 'rejected' && SwitchyardError.is(bad.reason, 'NOT_FOUND'), String(bad));
+    }
+  });
+
   test('a different partition count for an existing channel is refused', async () => {
     const { adapter, spec } = await setup(2);
     await adapter.ensureChannel(spec);
@@ -290,6 +304,57 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
         ch.on('error', () => {});
         await assert.rejects(ch.checkQueue(queue), (e: { code?: number }) => e.code === 404, queue);
       }
+    } finally {
+      await conn.close();
+    }
+  });
+
+  test('an expiring channel lives while consumed and is removed once its consumer is gone', async () => {
+    const prefix = unique('sytest');
+    const adapter = broker({ prefix });
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 1_500 };
+    cleanups.push(async () => {
+      const cleaner = rabbitMqBroker({ url, prefix });
+      await cleaner.deleteChannel(spec.name);
+      await cleaner.close();
+    });
+    await adapter.ensureChannel(spec);
+    const consumer = adapter.consume({ channel: spec, group: 'me', member: 'me' });
+    const names = namesFor(prefix, spec.name);
+    const queues = [names.queue('me', 0), names.meta, names.groups, names.unrouted, names.dead];
+    const amqp = await loadAmqp();
+    const conn = await amqp.connect(url);
+    const missing = async (
+      check: (ch: Awaited<ReturnType<typeof conn.createChannel>>) => Promise<unknown>,
+    ) => {
+      const ch = await conn.createChannel();
+      ch.on('error', () => {});
+      return check(ch).then(
+        () => (ch.close().catch(() => {}), false),
+        (e: { code?: number }) => e.code === 404,
+      );
+    };
+    try {
+      // Three expiry periods with a consumer: every queue is still there (renewed), and it delivers.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      for (const queue of queues) assert.equal(await missing((ch) => ch.checkQueue(queue)), false, queue);
+      await adapter.publish([message(spec, 0, 'late')]);
+      const [delivery] = await take(consumer, 1, { ack: true });
+      assert.equal(delivery!.headers.n, 'late');
+      await consumer.close();
+      // Nobody consumes now (as after a crash, which deletes nothing): the channel goes.
+      const deadline = Date.now() + 15_000;
+      for (const queue of queues)
+        while (!(await missing((ch) => ch.checkQueue(queue)))) {
+          assert.ok(Date.now() < deadline, `${queue} did not expire`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      for (const exchange of [names.exchange, names.unrouted, names.dead])
+        assert.equal(await missing((ch) => ch.checkExchange(exchange)), true, exchange);
+      // A late reply to the gone channel fails alone, with NOT_FOUND.
+      await assert.rejects(adapter.publish([message(spec, 0, 'too late')]), (error: unknown) =>
+        SwitchyardError.is(error, 'NOT_FOUND'),
+      );
     } finally {
       await conn.close();
     }

@@ -82,32 +82,36 @@ export async function declareChannel(
   if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
     throw new SwitchyardError('INVALID_ARGUMENT', `partitions must be a positive integer`);
   const names = namesFor(settings.prefix, spec.name);
+  const expiry = expiryOf(spec);
+  // An expiring channel's exchanges go with their last bound queue.
+  const exchange = { durable: true, autoDelete: spec.idleExpiryMs !== undefined };
   try {
     await withChannel(model, async (ch) => {
       await ch.assertQueue(names.meta, {
         durable: true,
-        arguments: { 'x-max-length': spec.partitions, 'x-switchyard-partitions': spec.partitions },
+        arguments: { 'x-max-length': spec.partitions, 'x-switchyard-partitions': spec.partitions, ...expiry },
       });
       // Messages no group queue takes go to the alternate exchange, so a confirm always means stored.
-      await ch.assertExchange(names.unrouted, 'fanout', { durable: true });
+      await ch.assertExchange(names.unrouted, 'fanout', exchange);
       await ch.assertQueue(names.unrouted, {
         durable: true,
         arguments: {
           'x-queue-type': 'quorum',
           'x-max-length': settings.unroutedMaxLength,
           ...(spec.retentionMs === undefined ? {} : { 'x-message-ttl': spec.retentionMs }),
+          ...expiry,
         },
       });
       await ch.bindQueue(names.unrouted, names.unrouted, '');
       await ch.assertExchange(names.exchange, 'direct', {
-        durable: true,
+        ...exchange,
         alternateExchange: names.unrouted,
         arguments: { 'x-switchyard-partitions': spec.partitions },
       });
-      await ch.assertExchange(names.dead, 'fanout', { durable: true });
-      await ch.assertQueue(names.dead, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      await ch.assertExchange(names.dead, 'fanout', exchange);
+      await ch.assertQueue(names.dead, { durable: true, arguments: { 'x-queue-type': 'quorum', ...expiry } });
       await ch.bindQueue(names.dead, names.dead, '');
-      await ch.assertQueue(names.groups, { durable: true });
+      await ch.assertQueue(names.groups, { durable: true, arguments: expiry });
     });
   } catch (error) {
     if (amqpCode(error) === 406)
@@ -118,6 +122,15 @@ export async function declareChannel(
       );
     throw error;
   }
+}
+
+/**
+ * Queue expiry (`x-expires`) for a channel with `idleExpiryMs`: RabbitMQ deletes a queue unused that
+ * long (no consumer, no re-declaration, no get). Consumers re-declare the channel's queues while they
+ * run (see the consumer), so only the queues of a process that is gone expire.
+ */
+function expiryOf(spec: ChannelSpec): Record<string, number> {
+  return spec.idleExpiryMs === undefined ? {} : { 'x-expires': spec.idleExpiryMs };
 }
 
 /** Arguments of a group's partition queue; RabbitMQ refuses a re-declaration with different ones. */
@@ -132,6 +145,7 @@ function queueArguments(
     'x-delivery-limit': settings.deliveryLimit,
     'x-dead-letter-exchange': names.dead,
     ...(spec.retentionMs === undefined ? {} : { 'x-message-ttl': spec.retentionMs }),
+    ...expiryOf(spec),
   };
 }
 
