@@ -82,7 +82,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   const node = (extra: string[]): Pick<ProcessSpec, 'command' | 'args'> => ({
     command: process.execPath,
-    args: [...process.execArgv, entry, ...extra],
+    args: [...process.execArgv, ...childV8Flags(), entry, ...extra],
   });
   const specs: ProcessSpec[] = [
     {
@@ -213,4 +213,18 @@ function checkFile(manifest: Manifest, path: string, what: string): string {
   if (!statSync(file, { throwIfNoEntry: false })?.isFile())
     throw new Error(`${manifest.file}: ${what} ${path} does not exist`);
   return file;
+}
+
+/**
+ * V8 flags for the processes `up` starts. A young generation of 4 MiB semi-spaces instead of 16:
+ * a service's short-lived garbage is small, so collections stay cheap, and each of a dozen processes
+ * on one machine keeps about 25 MiB less resident under load. Left out when the user sets it.
+ */
+export function childV8Flags(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env.NODE_OPTIONS ?? '',
+): string[] {
+  const flag = '--max-semi-space-size';
+  if (nodeOptions.includes(flag) || execArgv.some((arg) => arg.startsWith(flag))) return [];
+  return [`${flag}=4`];
 }
