@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { request } from 'undici';
 import {
   assertProblem,
   call,
@@ -223,6 +224,44 @@ describe('gateway routing', { timeout: 60_000 }, () => {
       assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status} ${answer.text}`);
       assert.equal(answer.headers['content-type'], 'application/problem+json', path);
     }
+    assert.equal((await call(`${gw.url}/v1/profiles/u-1`)).status, 200, 'still serving');
+  });
+
+  it('passes server-sent events and large bodies on as they arrive', async () => {
+    const started = performance.now();
+    const events = await request(`${gw.url}/echo/events/5`);
+    assert.equal(events.statusCode, 200);
+    assert.equal(events.headers['content-type'], 'text/event-stream');
+    assert.match(String(events.headers['x-request-id']), /^[0-9a-f]{32}$/);
+    const arrivals: number[] = [];
+    let text = '';
+    for await (const chunk of events.body) {
+      arrivals.push(performance.now() - started);
+      text += String(chunk);
+    }
+    assert.equal(text.match(/^data: /gm)?.length, 5, text);
+    // The first event reaches the client long before the upstream's last (500 ms after its first).
+    assert.ok(arrivals[0]! < arrivals.at(-1)! - 250, arrivals.join(', '));
+
+    const size = 3_000_000;
+    const big = await request(`${gw.url}/echo/big/${size}`);
+    assert.equal(big.statusCode, 200);
+    assert.equal(big.headers['content-length'], String(size));
+    const body = Buffer.from(await big.body.arrayBuffer());
+    assert.equal(body.length, size);
+    for (const i of [0, 250, 251, 1_234_567, size - 1]) assert.equal(body[i], i % 251, `byte ${i}`);
+  });
+
+  it('stops the upstream when the client leaves a stream', async () => {
+    const controller = new AbortController();
+    const events = await request(`${gw.url}/echo/events/50`, { signal: controller.signal });
+    const iterator = events.body[Symbol.asyncIterator]();
+    await iterator.next();
+    controller.abort();
+    await iterator.next().catch(() => undefined);
+    // The gateway closed its upstream request: the backend stopped sending long before its 50th event.
+    const cancelled = await echo.waitFor(/^events cancelled after \d+$/, 3_000);
+    assert.ok(Number(cancelled.split(' ').at(-1)) < 10, cancelled);
     assert.equal((await call(`${gw.url}/v1/profiles/u-1`)).status, 200, 'still serving');
   });
 });

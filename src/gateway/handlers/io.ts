@@ -2,7 +2,7 @@ import { codecForContentType } from '../../codec/index.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { readBody } from '../../rpc/http/body.js';
 import { inputFromBody, inputFromQuery, type HttpRoute } from '../../rpc/http/mapping.js';
-import { requestHeadersOut, responseHeadersOut } from '../http/headers.js';
+import { requestHeadersOut, responseHeadersOut, single } from '../http/headers.js';
 import { writeAnswer } from '../http/respond.js';
 import type { Exchange } from '../route.js';
 import type { UpstreamRequest, UpstreamResponse } from '../upstream/forward.js';
@@ -65,11 +65,22 @@ export function upstreamRequest(ex: Exchange, path: string, body: Buffer | undef
   };
 }
 
-/** An upstream answer passed back to the client as it is, with the gateway's own headers. */
-export function answerFrom(ex: Exchange, response: UpstreamResponse): void {
+/**
+ * An upstream answer passed back to the client as it is, with the gateway's own headers; a streamed
+ * body is written as it arrives (its length, when the upstream announced one, passed on).
+ */
+export async function answerFrom(ex: Exchange, response: UpstreamResponse): Promise<void> {
   ex.upstream = response.address;
   const headers = responseHeadersOut(response.headers, []);
-  writeAnswer(ex.res, response.status, headers, response.body, ex.extra);
+  const { stream } = response;
+  if (!stream) return writeAnswer(ex.res, response.status, headers, response.body, ex.extra);
+  const { res } = ex;
+  if (res.headersSent || res.destroyed) return stream.cancel(new Error('the client went away'));
+  const length = single(response.headers['content-length']);
+  if (length !== undefined) headers.push('content-length', length);
+  for (const value of ex.extra) headers.push(value);
+  res.writeHead(response.status, headers);
+  await stream.pipe(res);
 }
 
 /** Path and query as the client sent them. */

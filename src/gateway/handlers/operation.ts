@@ -33,7 +33,10 @@ export function forwardOperation(options: {
     if (ex.route.policies.validate) checkInput(def.input, operationInput(ex, route, body), what);
     const input = upstreamRequest(ex, target(ex), body);
     const chain = choose(ex);
-    answerFrom(ex, (await chain({ contract, operation, def, input, ctx: ex.context() })) as UpstreamResponse);
+    await answerFrom(
+      ex,
+      (await chain({ contract, operation, def, input, ctx: ex.context() })) as UpstreamResponse,
+    );
   };
 }
 

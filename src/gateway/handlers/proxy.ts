@@ -23,6 +23,9 @@ export function proxyRoute(options: {
     const operation = `${route}:${ex.req.method ?? 'GET'}`;
     const def = contract.operations[operation] ?? contract.operations[`${route}:GET`]!;
     const chain = choose(ex);
-    answerFrom(ex, (await chain({ contract, operation, def, input, ctx: ex.context() })) as UpstreamResponse);
+    await answerFrom(
+      ex,
+      (await chain({ contract, operation, def, input, ctx: ex.context() })) as UpstreamResponse,
+    );
   };
 }

@@ -5,6 +5,7 @@ import { blame } from '../../resilience/index.js';
 import type { Endpoint, EndpointPicker } from '../../rpc/endpoint.js';
 import { requestFailure } from '../../rpc/http/failures.js';
 import type { Call, Context, Next } from '../../runtime/index.js';
+import { ResponseStream, streams } from './response-stream.js';
 
 /** A request as the gateway passes it on: the body already read (and checked) at the edge. */
 export interface UpstreamRequest {
@@ -21,7 +22,10 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
+  /** The whole body; empty when it is streamed. */
   readonly body: Buffer;
+  /** Set for an answer whose body is passed on as it arrives (events, large or unannounced bodies). */
+  readonly stream?: ResponseStream;
   /** The instance that answered. */
   readonly address: string;
 }
@@ -137,6 +141,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #size = 0;
   #stopCtx: (() => void) | undefined;
   #stopClient: (() => void) | undefined;
+  #stream: ResponseStream | undefined;
 
   constructor(init: ForwardInit) {
     this.#init = init;
@@ -151,21 +156,30 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
     this.#status = statusCode;
     this.#headers = headers;
+    if (!streams(statusCode, headers)) return;
+    // The attempt has its answer: the policies' timeout no longer applies; the client leaving still does.
+    this.#stopCtx?.();
+    this.#stopCtx = undefined;
+    const stream = (this.#stream = new ResponseStream(controller));
+    const { address } = this.#init;
+    this.#init.resolve({ status: statusCode, headers, body: Buffer.alloc(0), stream, address });
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#stream) return this.#stream.push(chunk);
     this.#chunks.push(chunk);
     this.#size += chunk.length;
   }
 
   onResponseEnd(): void {
     this.#stop();
+    if (this.#stream) return this.#stream.end();
     const chunks = this.#chunks;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
     this.#init.resolve({ status: this.#status, headers: this.#headers, body, address: this.#init.address });
@@ -173,7 +187,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#stop();
-    this.#init.reject(error);
+    if (this.#stream) this.#stream.fail(error);
+    else this.#init.reject(error);
   }
 
   #stop(): void {
