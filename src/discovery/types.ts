@@ -37,10 +37,20 @@ export interface Registration {
   check?: HealthCheck;
 }
 
+/** When and how often a check runs, and how many results in a row change the state (flap damping). */
+export interface CheckTiming {
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  /** Consecutive failed checks before a passing instance becomes `critical` (default 1). */
+  failuresBeforeCritical?: number;
+  /** Consecutive passed checks before an instance that failed is `passing` again (default 1). */
+  successesBeforePassing?: number;
+}
+
 export type HealthCheck =
-  | { type: 'http'; url: string; intervalSeconds?: number; timeoutSeconds?: number }
-  | { type: 'tcp'; address: string; intervalSeconds?: number; timeoutSeconds?: number }
-  | { type: 'grpc'; address: string; service?: string; intervalSeconds?: number; timeoutSeconds?: number };
+  | ({ type: 'http'; url: string } & CheckTiming)
+  | ({ type: 'tcp'; address: string } & CheckTiming)
+  | ({ type: 'grpc'; address: string; service?: string } & CheckTiming);
 
 /** A consistent view of the instances of one service at a registry index (as Consul's blocking queries). */
 export interface InstanceSet {

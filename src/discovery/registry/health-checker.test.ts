@@ -28,6 +28,16 @@ async function until(read: () => Promise<HealthState | undefined>, want: HealthS
   assert.fail(`health stayed ${last}, wanted ${want}`);
 }
 
+/** A registry in memory that records its health transitions. */
+async function recordingRegistry() {
+  const transitions: Transition[] = [];
+  const registry = await createRegistry({
+    backend: createSqliteBackend({ path: ':memory:' }),
+    onTransition: (t) => transitions.push(t),
+  });
+  return { registry, transitions };
+}
+
 describe('active health checks', () => {
   const prober = createProber();
   after(() => prober.close());
@@ -36,11 +46,7 @@ describe('active health checks', () => {
     let status = 200;
     const server = createServer((_req, res) => res.writeHead(status).end());
     const port = await listen(server);
-    const transitions: Transition[] = [];
-    const registry = await createRegistry({
-      backend: createSqliteBackend({ path: ':memory:' }),
-      onTransition: (t) => transitions.push(t),
-    });
+    const { registry, transitions } = await recordingRegistry();
     try {
       const instance = await registry.register({
         id: 'orders-1',
@@ -70,6 +76,63 @@ describe('active health checks', () => {
     } finally {
       await registry.close();
       server.close();
+    }
+  });
+
+  it('changes state only after the results in a row a check asks for (flap damping)', async () => {
+    // One answer per check, in order; the first is the check before the registration is stored.
+    const script = [200, 500, 200, 500, 500, 200, 500, 200, 200];
+    let checks = 0;
+    const server = createServer((_req, res) => res.writeHead(script[checks++] ?? 200).end());
+    const port = await listen(server);
+    const { registry, transitions } = await recordingRegistry();
+    try {
+      await registry.register({
+        id: 'orders-1',
+        service: 'orders',
+        version: '1.0.0',
+        endpoints: { http: `127.0.0.1:${port}` },
+        check: {
+          type: 'http',
+          url: `http://127.0.0.1:${port}/health`,
+          intervalSeconds: 0.05,
+          failuresBeforeCritical: 2,
+          successesBeforePassing: 2,
+        },
+      });
+      const deadline = Date.now() + 5_000;
+      while (checks < script.length + 1) {
+        assert.ok(Date.now() < deadline, `only ${checks} checks ran`);
+        await sleep(20);
+      }
+      // A lone failure and a lone success between failures change nothing; two in a row do.
+      assert.deepEqual(
+        transitions.map((t) => `${t.from}>${t.to}`),
+        ['passing>critical', 'critical>passing'],
+      );
+      assert.equal((await registry.instances('orders'))[0]?.health, 'passing');
+    } finally {
+      await registry.close();
+      server.close();
+    }
+  });
+
+  it('refuses a streak that is not a whole number from 1 to 100', async () => {
+    const registry = await createRegistry({ backend: createSqliteBackend({ path: ':memory:' }) });
+    try {
+      for (const failuresBeforeCritical of [0, 1.5, 101])
+        await assert.rejects(
+          registry.register({
+            id: 'o',
+            service: 'orders',
+            version: '1.0.0',
+            endpoints: { http: '127.0.0.1:9' },
+            check: { type: 'http', url: 'http://127.0.0.1:9/health', failuresBeforeCritical },
+          }),
+          (error: { code?: string }) => error.code === 'INVALID_ARGUMENT',
+        );
+    } finally {
+      await registry.close();
     }
   });
 

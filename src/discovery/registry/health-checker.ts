@@ -1,4 +1,4 @@
-import type { HealthState } from '../types.js';
+import type { HealthCheck, HealthState } from '../types.js';
 import type { Probe } from './probes.js';
 import { checkDefaults } from './schema.js';
 import type { RegistryBackend, RegistryEntry } from './types.js';
@@ -27,12 +27,23 @@ interface Schedule {
   readonly key: string;
   timer?: NodeJS.Timeout;
   stopped: boolean;
+  /** Results in a row that differ from the recorded state (all the same), for flap damping. */
+  streak: { state: HealthState; count: number } | undefined;
+}
+
+/** How many results in a row it takes to move to `to`; a `warning` (an instance asking for less) counts at once. */
+function needed(check: HealthCheck, to: HealthState): number {
+  if (to === 'critical') return check.failuresBeforeCritical ?? 1;
+  if (to === 'passing') return check.successesBeforePassing ?? 1;
+  return 1;
 }
 
 /**
  * Runs each instance's active check every `intervalSeconds` and records transitions in the backend,
  * whose change feed then tells every watcher. Checks of one instance never overlap: the next one is
- * timed from the end of the last.
+ * timed from the end of the last. A check may ask for several results in a row before a change
+ * (`failuresBeforeCritical`, `successesBeforePassing`, as Consul's), so one slow answer does not
+ * take a busy instance out of every client's list.
  */
 export function createHealthChecker(options: HealthCheckerOptions) {
   const { backend, probe } = options;
@@ -53,7 +64,11 @@ export function createHealthChecker(options: HealthCheckerOptions) {
     if (check && owns(instance.id)) {
       const state = await probe(check);
       const from = schedule.entry.instance.health;
-      if (!schedule.stopped && state !== from) {
+      const last = schedule.streak;
+      schedule.streak =
+        state === from ? undefined : { state, count: last?.state === state ? last.count + 1 : 1 };
+      if (!schedule.stopped && schedule.streak && schedule.streak.count >= needed(check, state)) {
+        schedule.streak = undefined;
         const known = await backend.setHealth(instance.id, state).catch(() => true);
         if (known) options.onTransition?.({ id: instance.id, service: instance.service, from, to: state });
       }
@@ -80,7 +95,7 @@ export function createHealthChecker(options: HealthCheckerOptions) {
       return;
     }
     cancel(id);
-    const schedule: Schedule = { entry, key, stopped: false };
+    const schedule: Schedule = { entry, key, stopped: false, streak: undefined };
     schedules.set(id, schedule);
     arm(schedule, firstDelayMs);
   };

@@ -41,7 +41,13 @@ const registrationSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const timing = { intervalSeconds: Type.Optional(seconds(3600)), timeoutSeconds: Type.Optional(seconds(300)) };
+const streak = Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }));
+const timing = {
+  intervalSeconds: Type.Optional(seconds(3600)),
+  timeoutSeconds: Type.Optional(seconds(300)),
+  failuresBeforeCritical: streak,
+  successesBeforePassing: streak,
+};
 const checkSchemas: Record<HealthCheck['type'], TSchema> = {
   http: Type.Object(
     { type: Type.Literal('http'), url: Type.String({ pattern: '^https?://', maxLength: 2048 }), ...timing },

@@ -312,7 +312,7 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
   test('an expiring channel lives while consumed and is removed once its consumer is gone', async () => {
     const prefix = unique('sytest');
     const adapter = broker({ prefix });
-    const spec: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 1_500 };
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 3_000 };
     cleanups.push(async () => {
       const cleaner = rabbitMqBroker({ url, prefix });
       await cleaner.deleteChannel(spec.name);
@@ -335,8 +335,8 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
       );
     };
     try {
-      // Three expiry periods with a consumer: every queue is still there (renewed), and it delivers.
-      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      // Over two expiry periods with a consumer: every queue is still there (renewed), and it delivers.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
       for (const queue of queues) assert.equal(await missing((ch) => ch.checkQueue(queue)), false, queue);
       await adapter.publish([message(spec, 0, 'late')]);
       const [delivery] = await take(consumer, 1, { ack: true });
