@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeTcpPort } from 'switchyard/cli';
 import { parse, stringify } from 'yaml';
 
 /** For the tests that run the shop as `switchyard up` does: the repository root and the CLI. */
@@ -22,13 +22,9 @@ export function cli(args: string[], env: Record<string, string> = {}): ChildProc
   });
 }
 
+/** A port for a process of the shop to take later (outside the range outgoing connections use). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  return freeTcpPort();
 }
 
 export interface ShopOnFreePorts {

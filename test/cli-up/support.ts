@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StatusRow } from '../../src/cli/status/collect.js';
+import { freeTcpPort } from '../../src/internal/ports.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 const shop = join(root, 'examples', 'shop');
@@ -55,14 +55,7 @@ export async function cli(args: readonly string[]): Promise<{ code: number | nul
   return { code, output: run.output() };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeTcpPort;
 
 /** A manifest of the shop's consumers service (no broker needed) on free ports, and its clean-up. */
 export async function system(options: { replicas: number; gateway?: boolean }) {

@@ -22,15 +22,4 @@ export async function assertUdpPortFree(port: number, host = '127.0.0.1'): Promi
   });
 }
 
-/** A port nothing listens on now, for a child process told which port to take. */
-export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freeTcpPort } from '../../internal/ports.js';

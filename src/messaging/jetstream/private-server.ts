@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeTcpPort } from '../../internal/ports.js';
 
 /**
  * Internal (tests): a private `nats-server -js` on a free port with its own store directory, which
@@ -17,21 +17,10 @@ export interface PrivateNatsServer {
   dispose(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 export async function startPrivateNatsServer(
   binary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server',
 ): Promise<PrivateNatsServer> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
   let child: ChildProcess | undefined;
 

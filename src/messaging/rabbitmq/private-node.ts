@@ -4,11 +4,11 @@
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { freeTcpPort } from '../../internal/ports.js';
 
 const run = promisify(execFile);
 
@@ -20,22 +20,11 @@ export interface PrivateRabbitMq {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 export async function startPrivateRabbitMq(): Promise<PrivateRabbitMq> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-rabbitmq-'));
   // rabbitmq-server may drop to the rabbitmq user: it must be able to write here.
   await chmod(dir, 0o777);
-  const [port, distPort] = [await freePort(), await freePort()];
+  const [port, distPort] = [await freeTcpPort(), await freeTcpPort()];
   const node = `sy${randomBytes(4).toString('hex')}@localhost`;
   const config = join(dir, 'rabbitmq.conf');
   const plugins = join(dir, 'enabled_plugins');

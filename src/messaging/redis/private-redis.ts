@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeTcpPort } from '../../internal/ports.js';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -14,17 +14,6 @@ export interface PrivateRedis {
   /** Kills the server (SIGKILL: no graceful save) and starts it again on the same port and data. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 function launch(port: number, dir: string, appendonly: boolean): Promise<ChildProcess> {
@@ -51,7 +40,7 @@ async function kill(child: ChildProcess): Promise<void> {
 export async function startPrivateRedis(options: { appendonly?: boolean } = {}): Promise<PrivateRedis> {
   const appendonly = options.appendonly ?? true;
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-redis-'));
-  const port = await freePort();
+  const port = await freeTcpPort();
   let child = await launch(port, dir, appendonly);
   return {
     url: `redis://127.0.0.1:${port}`,
