@@ -1,29 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SwitchyardError } from '../../errors/index.js';
-import type { BrokerAdapter, Delivery, OutgoingMessage, PeekedMessage } from '../../messaging/adapter.js';
-import {
-  deadLetterChannel,
-  deadLetterGroup,
-  deadLetterHeaders,
-  isDeadLetterChannel,
-  replayOf,
-} from '../../messaging/bus/dead-letter.js';
+import type { BrokerAdapter } from '../../messaging/adapter.js';
+import { deadLetterChannel, deadLetterGroup, isDeadLetterChannel } from '../../messaging/bus/dead-letter.js';
 import type { Io } from '../io.js';
-import { progress } from '../progress.js';
+import { failed, parseCommand, positiveInt, usage } from '../command-line.js';
+import { brokerHelp, brokerOptions, channelExists, openBroker } from '../messaging/broker.js';
 import {
-  bodyText,
-  brokerHelp,
-  brokerOptions,
-  channelExists,
-  failed,
-  parseCommand,
-  messageJson,
-  openBroker,
-  positiveInt,
-  toJson,
-  usage,
-} from './tail.js';
+  type DlqContext,
+  errorText,
+  letterId,
+  letterOf,
+  letters,
+  scanLimit,
+} from '../messaging/dead-letters.js';
+import { bodyText, messageJson, toJson } from '../messaging/messages.js';
+import { replay } from './dlq-replay.js';
 
 const help = `Usage: switchyard dlq <subcommand> <channel> [options]
 
@@ -47,48 +38,6 @@ selected one, and any that arrive during the replay, are not touched.
 
 list and show read without consuming; on RabbitMQ reading counts as a delivery of each dead letter
 shown, and is refused while a replay holds X.dlq.`;
-
-/** How many dead letters show, replay and purge look through. */
-const scanLimit = 10_000;
-/** How long replay waits for the next dead letter before deciding another member holds X.dlq. */
-const idleMs = 15_000;
-/**
- * A dead letter moved to the end of X.dlq needs a new broker id (engines de-duplicate on it); this
- * header keeps the id it is listed, shown and selected by.
- */
-const letterIdHeader = 'x-dlq-id';
-
-type Message = Pick<Delivery, 'channel' | 'partition' | 'id' | 'headers' | 'body'>;
-
-function letterId(message: Message): string {
-  return message.headers[letterIdHeader] ?? message.id;
-}
-
-type LetterError = { code?: string; message?: string; details?: unknown };
-
-/** What the dead-letter headers say, `-` where one is missing. */
-function letterOf(message: Message) {
-  const h = (name: string) => message.headers[name] ?? '-';
-  let error: LetterError;
-  try {
-    error = JSON.parse(h(deadLetterHeaders.error)) as LetterError;
-  } catch {
-    error = { message: h(deadLetterHeaders.error) };
-  }
-  return {
-    id: letterId(message),
-    time: h(deadLetterHeaders.time),
-    reason: h(deadLetterHeaders.reason),
-    attempts: h(deadLetterHeaders.attempts),
-    group: h(deadLetterHeaders.group),
-    channel: h(deadLetterHeaders.channel),
-    partition: h(deadLetterHeaders.partition),
-    type: h('ce-type'),
-    error,
-  };
-}
-
-const errorText = (e: LetterError) => [e.code, e.message].filter(Boolean).join(': ') || '-';
 
 /** `switchyard dlq`: exit 0 done, 1 failed, 2 bad usage. */
 export async function run(args: string[], io: Io): Promise<number> {
@@ -148,29 +97,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
 const dlqOf = (channel: string) => (isDeadLetterChannel(channel) ? channel : deadLetterChannel(channel));
 
-interface Ctx {
-  readonly io: Io;
-  readonly broker: BrokerAdapter;
-  readonly dlq: string;
-  readonly json: boolean;
-}
-
-/** The dead letters, oldest first, read without consuming them. */
-async function letters(ctx: Ctx, limit: number): Promise<PeekedMessage[]> {
-  try {
-    return await ctx.broker.peek(ctx.dlq, deadLetterGroup, { limit });
-  } catch (error) {
-    if (SwitchyardError.is(error, 'NOT_FOUND') && error.details.group === undefined)
-      throw new SwitchyardError(
-        'NOT_FOUND',
-        `${ctx.dlq} does not exist: nothing has been dead-lettered there on this broker (check --broker and --prefix)`,
-        { details: { channel: ctx.dlq } },
-      );
-    throw error;
-  }
-}
-
-async function list({ io, ...ctx }: Ctx, limit: number): Promise<number> {
+async function list({ io, ...ctx }: DlqContext, limit: number): Promise<number> {
   const found = (await letters({ io, ...ctx }, limit)).map(letterOf);
   if (ctx.json) {
     io.out(toJson(found, 2));
@@ -194,7 +121,7 @@ async function list({ io, ...ctx }: Ctx, limit: number): Promise<number> {
   return 0;
 }
 
-async function show(ctx: Ctx, id: string): Promise<number> {
+async function show(ctx: DlqContext, id: string): Promise<number> {
   const { io } = ctx;
   const all = await letters(ctx, scanLimit);
   let matches = all.filter((m) => letterId(m) === id);
@@ -228,109 +155,8 @@ async function show(ctx: Ctx, id: string): Promise<number> {
 
 const indent = (text: string) => text.replace(/^/gm, '  ');
 
-/**
- * Consumes X.dlq as its `dlq` group from the head: a selected dead letter is published back with
- * `replayOf`, an unselected one ahead of the last selected is appended to X.dlq again; each is
- * acknowledged only after that publish resolved (a crash in between leaves a duplicate, never a loss).
- * Stops at the last dead letter that was there when it started.
- */
-async function replay(ctx: Ctx, ids: Set<string> | undefined): Promise<number> {
-  const { io, broker, dlq } = ctx;
-  const snapshot = await letters(ctx, scanLimit);
-  const selected = ids ?? new Set(snapshot.map(letterId));
-  const missing = [...selected].filter((id) => !snapshot.some((m) => letterId(m) === id));
-  if (missing.length > 0)
-    throw new SwitchyardError('NOT_FOUND', `No dead letter ${missing.join(', ')} in ${dlq}`, {
-      details: { channel: dlq, ids: missing },
-    });
-  const walk = snapshot.findLastIndex((m) => selected.has(letterId(m))) + 1;
-  if (walk === 0) {
-    io.out(`nothing to replay in ${dlq}`);
-    return 0;
-  }
-  const last = letterId(snapshot[walk - 1]!);
-  const consumer = broker.consume({
-    channel: { name: dlq, partitions: 1, groups: [deadLetterGroup] },
-    group: deadLetterGroup,
-    member: `switchyard-dlq-${process.pid}-${randomBytes(3).toString('hex')}`,
-  });
-  const bar = progress(io, `replaying ${selected.size} of ${dlq}`);
-  let replayed = 0;
-  let moved = 0;
-  // Ctrl-C stops between two dead letters, never between a publish and its acknowledgement.
-  let interrupted = false;
-  const interrupt = () => void (interrupted = true);
-  process.once('SIGINT', interrupt);
-  try {
-    const deliveries = consumer[Symbol.asyncIterator]();
-    let seen = 0;
-    while (seen < walk && !interrupted) {
-      const next = await within(deliveries.next(), idleMs);
-      if (next === undefined)
-        throw new SwitchyardError(
-          'UNAVAILABLE',
-          `No dead letter came from ${dlq} in ${idleMs / 1000} s: another member of its ${deadLetterGroup} group holds it (a replay running elsewhere?)`,
-        );
-      if (next.done) break;
-      const delivery = next.value;
-      const id = letterId(delivery);
-      const out = selected.has(id) ? replayMessage(delivery) : movedToEnd(delivery, dlq, id);
-      await broker.publish([out]);
-      await delivery.ack();
-      seen++;
-      if (selected.has(id)) replayed++;
-      else moved++;
-      const what = selected.has(id) ? `replayed ${id} to ${out.channel}` : `moved ${id} to the end`;
-      if (io.tty) bar.update(`${meter(seen, walk)} ${what}`);
-      else io.out(`${what} (partition ${out.partition})`);
-      if (id === last) break;
-    }
-    const summary = `replayed ${replayed} from ${dlq}${moved > 0 ? `; moved ${moved} ahead of them to its end` : ''}`;
-    if (!interrupted) bar.done(summary);
-    else bar.fail(`interrupted: ${summary}`);
-    return interrupted ? 1 : 0;
-  } catch (error) {
-    bar.fail(`stopped after replaying ${replayed} (moved ${moved})`);
-    throw error;
-  } finally {
-    process.off('SIGINT', interrupt);
-    await consumer.close();
-  }
-}
-
-function replayMessage(delivery: Message): OutgoingMessage {
-  const { [letterIdHeader]: _, ...headers } = delivery.headers;
-  // The channel's partition count never changes, so the partition it failed in still exists.
-  return replayOf({ id: delivery.id, headers, body: delivery.body }, () => Number.MAX_SAFE_INTEGER);
-}
-
-function movedToEnd(delivery: Message, dlq: string, id: string): OutgoingMessage {
-  return {
-    channel: dlq,
-    partition: 0,
-    id: `${id}.moved.${Date.now()}.${randomBytes(3).toString('hex')}`,
-    headers: { ...delivery.headers, [letterIdHeader]: id },
-    body: delivery.body,
-  };
-}
-
-function meter(done: number, total: number, width = 20): string {
-  const full = Math.round((done / total) * width);
-  return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${done}/${total}`;
-}
-
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Deletes X.dlq and declares it again at once, so services dead-lettering into it keep working. */
-async function purge(ctx: Ctx): Promise<number> {
+async function purge(ctx: DlqContext): Promise<number> {
   const { io, broker, dlq } = ctx;
   if (!(await channelExists(broker, dlq)))
     throw new SwitchyardError('NOT_FOUND', `${dlq} does not exist`, { details: { channel: dlq } });

@@ -5,17 +5,14 @@ import { SwitchyardError } from '../../errors/index.js';
 import type { BrokerAdapter, OutgoingMessage } from '../../messaging/adapter.js';
 import { toOutgoing } from '../../messaging/bus/encoding.js';
 import type { Io } from '../io.js';
+import { failed, parseCommand, positiveInt, usage } from '../command-line.js';
 import {
   brokerHelp,
   brokerOptions,
   defaultPartitions,
   ensureChannel,
-  failed,
-  parseCommand,
   openBroker,
-  positiveInt,
-  usage,
-} from './tail.js';
+} from '../messaging/broker.js';
 
 const help = `Usage: switchyard publish <channel> '<json>' [options]
        switchyard publish '<json>' --contract <module>[#<name>[@major]] --event|--command <name> [options]
