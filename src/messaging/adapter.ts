@@ -93,7 +93,16 @@ export interface ConsumerOptions {
   /** Unique per consumer instance (process + subscription). */
   readonly member: string;
   readonly onEvent?: (event: ConsumerEvent) => void;
+  /**
+   * Where the group begins when it has no position yet (never declared, consumed, or since
+   * `deleteGroup`): `'oldest'` (the default) receives everything the channel keeps, `'end'` only what
+   * is published once `consume` has declared the group. A group with a position always resumes from
+   * it. RabbitMQ keeps nothing for a group that did not exist, so there both mean `'end'`.
+   */
+  readonly start?: GroupStart;
 }
+
+export type GroupStart = 'oldest' | 'end';
 
 /** Deliveries as an async iterable; iteration ends when the consumer is closed. */
 export interface Consumer extends AsyncIterable<Delivery> {
@@ -153,6 +162,13 @@ export interface BrokerAdapter {
   lag?(channel: string, group: string): Promise<number>;
   /** Removes a channel and its consumer state (tests, `dlq purge`). */
   deleteChannel(name: string): Promise<void>;
+  /**
+   * Removes one group's state on `channel` (its positions, unacknowledged messages, leases and
+   * members), leaving the channel and its other groups untouched: for a group that is retired, or
+   * one a tool made for itself (`switchyard tail`). Close the group's members first: a member still
+   * consuming declares the group again, at its `start`. Resolves when there was nothing to remove.
+   */
+  deleteGroup(channel: string, group: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 // `switchyard tail` following channels on each engine while the typed bus publishes to them.
 import assert from 'node:assert/strict';
+import { SwitchyardError } from '../../src/errors/index.js';
 import { after, describe, it } from 'node:test';
 import { createMessaging } from '../../src/messaging/bus/index.js';
 import { cli, engines, kitchenContract, start, workspace, type Engine } from './support.js';
@@ -45,6 +46,10 @@ describe('switchyard tail', { concurrency: true }, () => {
         const run = await tail.done;
         assert.equal(run.code, 0, run.stderr);
         assert.deepEqual(seqs(run.stdout), [1, 2], 'ticket 0 was published before tail started');
+        const group = /throwaway group (switchyard-tail-\w+)/.exec(run.stderr)![1]!;
+        await assert.rejects(c.broker.peek(c.channel, group), (error: unknown) =>
+          SwitchyardError.is(error, 'NOT_FOUND'),
+        );
         const first = JSON.parse(run.stdout.split('\n')[0]!) as Record<string, unknown>;
         assert.equal(first.type, c.type);
         assert.equal(first.key, 'o1');

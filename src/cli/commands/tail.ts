@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SwitchyardError } from '../../errors/index.js';
-import type { BrokerAdapter, Consumer, ConsumerEvent, Delivery } from '../../messaging/adapter.js';
+import type { BrokerAdapter, Consumer, ConsumerEvent } from '../../messaging/adapter.js';
 import { failed, parseCommand, positiveInt, usage } from '../command-line.js';
 import type { Io } from '../io.js';
 import {
@@ -22,7 +22,7 @@ Without --group, tail reads as a throwaway group of its own (a fresh name each r
 nothing from any service; it shows what is published from now on, or with --from-start everything
 the engine keeps for a new group (everything retained on the embedded broker, JetStream and Redis;
 RabbitMQ keeps nothing for a group that did not exist, so there it is the same as from now on).
-A broker adapter that cannot remove a group leaves the throwaway group behind (tail says so).
+The throwaway group is removed when tail stops.
 
 With --group <name>, tail is a member of that group like any other: it receives only its share of the
 partitions and ACKNOWLEDGES what it prints, so those messages are consumed. Never give a live
@@ -63,12 +63,11 @@ export async function run(args: string[], io: Io): Promise<number> {
       '--from-start is for the throwaway group: a named group resumes where it stopped',
     );
 
-  const started = Date.now();
   const throwaway = values.group === undefined;
   const group = values.group ?? `switchyard-tail-${randomBytes(5).toString('hex')}`;
   let broker: BrokerAdapter | undefined;
   let consumer: Consumer | undefined;
-  let declared = false;
+  let consuming = false;
   const stopping = new AbortController();
   const stop = () => {
     stopping.abort();
@@ -83,28 +82,37 @@ export async function run(args: string[], io: Io): Promise<number> {
     // Following a channel must not create it (with a partition count its services may not use).
     if (!(await channelExists(broker, channel)))
       throw new SwitchyardError('NOT_FOUND', `Channel ${channel} does not exist`, { details: { channel } });
-    const spec = { name: channel, partitions, groups: [group] };
+    // A named group is declared with the channel, like a service's; the throwaway group by `consume`,
+    // where it starts.
+    const spec = { name: channel, partitions, groups: throwaway ? [] : [group] };
     await ensureChannel(broker, spec);
-    declared = true;
+    consuming = true;
+    const following = () =>
+      io.err(
+        io.style.dim(
+          `following ${channel} as ${throwaway ? 'throwaway group' : 'group'} ${group} (Ctrl-C to stop)`,
+        ),
+      );
+    // The throwaway group exists once the consumer holds partitions: "from now on" starts there. A
+    // named group exists already, and its member may wait for another one to leave.
+    let told = !throwaway;
+    if (told) following();
     consumer = broker.consume({
       channel: spec,
       group,
       member: `${group}-${process.pid}-${randomBytes(3).toString('hex')}`,
-      onEvent: (event) => reportEvent(io, event),
+      start: throwaway && !values['from-start'] ? 'end' : 'oldest',
+      onEvent: (event) => {
+        if (!told && event.type === 'assigned') {
+          told = true;
+          following();
+        }
+        reportEvent(io, event);
+      },
     });
     if (stopping.signal.aborted) return 0;
-    io.err(
-      io.style.dim(
-        `following ${channel} as ${throwaway ? 'throwaway group' : 'group'} ${group} (Ctrl-C to stop)`,
-      ),
-    );
-    const skip = throwaway && !values['from-start'] ? history(started) : () => false;
     let printed = 0;
     for await (const delivery of consumer) {
-      if (skip(delivery)) {
-        await delivery.ack();
-        continue;
-      }
       io.out(values.json ? toJson(messageJson(delivery)) : messageLine(delivery, io));
       await delivery.ack();
       if (count !== undefined && ++printed >= count) break;
@@ -116,46 +124,14 @@ export async function run(args: string[], io: Io): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await consumer?.close().catch(() => undefined);
-    if (throwaway && declared && broker) await removeGroup(io, broker, channel, group);
+    if (throwaway && consuming)
+      await broker?.deleteGroup(channel, group).catch((error: unknown) => failed(io, 'tail', error));
     await broker?.close().catch(() => undefined);
   }
-}
-
-/**
- * A new group starts wherever the engine starts it, often at the oldest message kept. What came
- * before tail started is told by `ce-time`: each partition's leading run of older messages is history
- * (acknowledged unseen); from its first newer message on, a partition shows everything, so a message
- * stamped long ago but published now (an outbox catching up) is still shown once live traffic came.
- */
-function history(started: number): (delivery: Delivery) => boolean {
-  const live = new Set<number>();
-  return (delivery) => {
-    if (live.has(delivery.partition)) return false;
-    const time = Date.parse(delivery.headers['ce-time'] ?? '');
-    if (Number.isFinite(time) && time < started) return true;
-    live.add(delivery.partition);
-    return false;
-  };
 }
 
 function reportEvent(io: Io, event: ConsumerEvent): void {
   if (event.type === 'disconnected')
     io.err(io.style.yellow(`disconnected: ${(event.error as Error)?.message ?? String(event.error)}`));
   else if (event.type === 'reconnected') io.err(io.style.dim('reconnected'));
-}
-
-/** Optional on the adapter seam: an engine that can drop one group's state implements it. */
-type GroupRemoval = { deleteGroup?(channel: string, group: string): Promise<void> };
-
-async function removeGroup(io: Io, broker: BrokerAdapter, channel: string, group: string): Promise<void> {
-  const removable = broker as BrokerAdapter & GroupRemoval;
-  if (typeof removable.deleteGroup === 'function') {
-    await removable.deleteGroup(channel, group).catch((error: unknown) => failed(io, 'tail', error));
-    return;
-  }
-  io.err(
-    io.style.dim(
-      `group ${group} stays on ${channel}: the ${broker.name} adapter cannot remove a group (deleting the channel does)`,
-    ),
-  );
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BrokerAdapter, ChannelSpec, Consumer, Delivery, OutgoingMessage } from '../adapter.js';
+import type {
+  BrokerAdapter,
+  ChannelSpec,
+  Consumer,
+  Delivery,
+  GroupStart,
+  OutgoingMessage,
+} from '../adapter.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { partitionFor } from '../partition.js';
 
@@ -71,11 +78,13 @@ export class Member {
     readonly group: string,
     readonly name: string = unique('member'),
     handler: Handler = ackAll,
+    options: { start?: GroupStart } = {},
   ) {
     const consumer = adapter.consume({
       channel: spec,
       group,
       member: name,
+      ...options,
       onEvent: (event) => {
         if (event.type === 'assigned') for (const p of event.partitions) this.assigned.add(p);
         if (event.type === 'revoked') for (const p of event.partitions) this.assigned.delete(p);

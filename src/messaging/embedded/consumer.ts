@@ -78,6 +78,7 @@ export class EmbeddedConsumer implements Consumer {
   private readonly group: string;
   private readonly member: string;
   private readonly partitions: number;
+  private readonly startAtEnd: boolean;
   private readonly stmts: ReturnType<typeof prepare>;
   private readonly fetchTransaction: Database.Transaction<EmbeddedConsumer['fetchIn']>;
   private readonly onPublish = () => this.wake(0);
@@ -91,6 +92,7 @@ export class EmbeddedConsumer implements Consumer {
     this.group = options.group;
     this.member = options.member;
     this.partitions = options.channel.partitions;
+    this.startAtEnd = options.start === 'end';
     this.stmts = prepare(ctx.db);
     this.fetchTransaction = ctx.db.transaction(this.fetchIn.bind(this));
     try {
@@ -263,8 +265,9 @@ export class EmbeddedConsumer implements Consumer {
       }
       let off = this.offsets.get(p) ?? (this.stmts.offset.get(channel, group, p) as OffsetRow | undefined);
       if (!off) {
-        this.stmts.newOffset.run(channel, group, p);
-        off = { acked: 0, pending_seq: null, deliveries: 0, not_before: 0 };
+        // Gone while consuming (deleteGroup): declared again where a new group starts.
+        this.stmts.newOffset.run(channel, group, p, this.startAtEnd ? 1 : 0, channel, p);
+        off = this.stmts.offset.get(channel, group, p) as OffsetRow;
       }
       const ack = acks.get(p);
       acks.delete(p);

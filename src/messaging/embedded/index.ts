@@ -1,4 +1,11 @@
-import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import type {
+  BrokerAdapter,
+  ChannelSpec,
+  Consumer,
+  ConsumerOptions,
+  GroupStart,
+  OutgoingMessage,
+} from '../adapter.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { lagReader } from './lag.js';
@@ -6,6 +13,7 @@ import { peeker } from './peek.js';
 import { busFor, openStore, type Synchronous } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
 import { GroupCommit } from './group-commit.js';
+import { prepare } from './statements.js';
 
 export interface EmbeddedBrokerOptions {
   /** SQLite file shared by the processes of one machine (created if missing; WAL mode). */
@@ -49,9 +57,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     db.prepare(`INSERT INTO sy_messages (channel, partition, id, headers, body, published_at)
     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING`);
   const sweep = db.prepare(`DELETE FROM sy_messages WHERE channel = ? AND published_at < ?`);
-  const declareGroup = db.prepare(
-    `INSERT OR IGNORE INTO sy_offsets (channel, grp, partition) VALUES (?, ?, ?)`,
-  );
+  const { newOffset: declareGroup } = prepare(db);
   const peek = peeker(db);
   const lag = lagReader(db);
   const retained = db.prepare(
@@ -63,7 +69,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   }
 
   const ensure = db
-    .transaction((spec: ChannelSpec) => {
+    .transaction((spec: ChannelSpec, start: GroupStart = 'oldest') => {
       if (typeof spec.name !== 'string' || spec.name.length === 0)
         throw new SwitchyardError('INVALID_ARGUMENT', 'A channel needs a name');
       if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
@@ -78,13 +84,14 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
           { details: { channel: spec.name, partitions: row.partitions, requested: spec.partitions } },
         );
       }
-      // A group is its offset rows; starting at 0 it receives everything the channel keeps.
+      // A group is its offset rows; seq grows with every insert, and this holds the write lock.
       for (const group of spec.groups ?? []) {
         if (typeof group !== 'string' || group.length === 0)
           throw new SwitchyardError('INVALID_ARGUMENT', 'A group needs a name', {
             details: { channel: spec.name },
           });
-        for (let p = 0; p < spec.partitions; p++) declareGroup.run(spec.name, group, p);
+        for (let p = 0; p < spec.partitions; p++)
+          declareGroup.run(spec.name, group, p, start === 'end' ? 1 : 0, spec.name, p);
       }
     })
     .immediate.bind(null);
@@ -202,7 +209,12 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       assertOpen();
       const { channel, group } = consumerOptions;
       const consumer = new EmbeddedConsumer(
-        { db, bus, leaseMs, ensureChannel: () => ensure({ ...channel, groups: [group] }) },
+        {
+          db,
+          bus,
+          leaseMs,
+          ensureChannel: () => ensure({ ...channel, groups: [group] }, consumerOptions.start),
+        },
         consumerOptions,
       );
       consumers.add(consumer);
@@ -227,6 +239,13 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
         for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members'])
           db.prepare(`DELETE FROM ${table} WHERE channel = ?`).run(name);
         db.prepare(`DELETE FROM sy_channels WHERE name = ?`).run(name);
+      }).immediate();
+    },
+    async deleteGroup(channel, group) {
+      assertOpen();
+      db.transaction(() => {
+        for (const table of ['sy_offsets', 'sy_leases', 'sy_members'])
+          db.prepare(`DELETE FROM ${table} WHERE channel = ? AND grp = ?`).run(channel, group);
       }).immediate();
     },
     sweepRetention,

@@ -18,7 +18,9 @@ const sql = {
   releaseAll: `DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND member = ?`,
   offset: `SELECT acked, pending_seq, deliveries, not_before FROM sy_offsets
     WHERE channel = ? AND grp = ? AND partition = ?`,
-  newOffset: `INSERT OR IGNORE INTO sy_offsets (channel, grp, partition) VALUES (?, ?, ?)`,
+  // A group starts at 0 (everything kept) or at its partition's last seq (only what comes next).
+  newOffset: `INSERT OR IGNORE INTO sy_offsets (channel, grp, partition, acked) VALUES (?, ?, ?,
+    CASE WHEN ? THEN (SELECT coalesce(max(seq), 0) FROM sy_messages WHERE channel = ? AND partition = ?) ELSE 0 END)`,
   next: `SELECT seq, id, headers, body FROM sy_messages
     WHERE channel = ? AND partition = ? AND seq > ? ORDER BY seq LIMIT 1`,
   deliver: `UPDATE sy_offsets SET acked = ?, pending_seq = ?, deliveries = ?, not_before = 0

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
-import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
+import type {
+  BrokerAdapter,
+  ChannelSpec,
+  Consumer,
+  ConsumerOptions,
+  GroupStart,
+  OutgoingMessage,
+} from '../adapter.js';
 import { JetStreamConsumer } from './consumer.js';
 import { lag } from './lag.js';
 import { Link, loadNats } from './link.js';
@@ -12,6 +19,7 @@ import {
   declareConsumer,
   isNotFound,
   namesFor,
+  partitionsOf,
   validPrefix,
   type TopologySettings,
 } from './topology.js';
@@ -65,7 +73,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
   let closed = false;
 
   /** The channel's stream, and a durable consumer per partition for each of `spec.groups`. */
-  async function ensureChannel(spec: ChannelSpec): Promise<void> {
+  async function ensureChannel(spec: ChannelSpec, start?: GroupStart): Promise<void> {
     const nats = await loadNats();
     const { jsm } = await link.get();
     await declareChannel(nats, jsm, settings, spec);
@@ -74,13 +82,14 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
     const { ttlMs } = await link.kv();
     const names = namesFor(prefix, spec.name);
     for (const group of spec.groups)
-      for (let p = 0; p < spec.partitions; p++) await declareConsumer(nats, jsm, names, group, p, ttlMs);
+      for (let p = 0; p < spec.partitions; p++)
+        await declareConsumer(nats, jsm, names, group, p, ttlMs, start);
   }
 
   return {
     name: 'jetstream',
     capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true, passivePeek: true },
-    ensureChannel,
+    ensureChannel: (spec) => ensureChannel(spec),
     async publish(messages: readonly OutgoingMessage[]) {
       for (const m of messages) {
         assertPartitionInRange(m, declared.get(m.channel));
@@ -96,7 +105,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
           prefix,
           pullExpiresMs: options.pullExpiresMs ?? 1_000,
           // Re-declared after deleteChannel or a lost stream, like every (re)subscription.
-          prepare: () => ensureChannel({ ...channel, groups: [group] }),
+          prepare: () => ensureChannel({ ...channel, groups: [group] }, consumerOptions.start),
         },
         consumerOptions,
       );
@@ -131,6 +140,26 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
           if (!isNotFound(error)) throw error;
         });
       declared.delete(name);
+    },
+    async deleteGroup(channel: string, group: string) {
+      const { jsm } = await link.get();
+      const names = namesFor(prefix, channel);
+      const partitions = await jsm.streams.info(names.stream).then(
+        (info) => partitionsOf(info.config.description) ?? 0,
+        (error: unknown) => {
+          if (isNotFound(error)) return 0;
+          throw error;
+        },
+      );
+      for (let p = 0; p < partitions; p++)
+        await jsm.consumers.delete(names.stream, names.durable(group, p)).catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
+      await jsm.streams
+        .purge(`KV_${prefix}_leases`, { filter: `$KV.${prefix}_leases.${names.groupKeys(group)}` })
+        .catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
     },
     async close() {
       closed = true;

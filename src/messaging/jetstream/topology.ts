@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamManager, StreamConfig } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
-import type { ChannelSpec } from '../adapter.js';
+import type { ChannelSpec, GroupStart } from '../adapter.js';
 import type { NatsModule } from './link.js';
 
 const safe = /^[A-Za-z0-9_-]+$/;
@@ -30,6 +30,8 @@ export interface Names {
   member(group: string, member: string): string;
   /** KV filter of every member heartbeat of a group. */
   members(group: string): string;
+  /** KV filter of everything a group keeps in the lease bucket (leases and heartbeats). */
+  groupKeys(group: string): string;
   /** KV filter of everything the channel keeps in the lease bucket. */
   readonly keys: string;
 }
@@ -44,6 +46,7 @@ export function namesFor(prefix: string, channel: string): Names {
     lease: (group, p) => `${ch}.${token(group)}.l.${p}`,
     member: (group, member) => `${ch}.${token(group)}.m.${token(member)}`,
     members: (group) => `${ch}.${token(group)}.m.*`,
+    groupKeys: (group) => `${ch}.${token(group)}.>`,
     keys: `${ch}.>`,
   };
 }
@@ -145,7 +148,10 @@ export async function declareChannel(
   }
 }
 
-/** Creates a group's durable pull consumer for one partition if missing. */
+/**
+ * Creates a group's durable pull consumer for one partition if missing: from the partition's first
+ * message kept (`'oldest'`) or from the next one published (`'end'`).
+ */
 export async function declareConsumer(
   nats: NatsModule,
   jsm: JetStreamManager,
@@ -153,6 +159,7 @@ export async function declareConsumer(
   group: string,
   partition: number,
   ackWaitMs: number,
+  start: GroupStart = 'oldest',
 ): Promise<void> {
   const durable = names.durable(group, partition);
   try {
@@ -167,7 +174,7 @@ export async function declareConsumer(
       description: `switchyard group ${group} partition ${partition}`,
       filter_subject: names.subject(partition),
       ack_policy: nats.AckPolicy.Explicit,
-      deliver_policy: nats.DeliverPolicy.All,
+      deliver_policy: start === 'end' ? nats.DeliverPolicy.New : nats.DeliverPolicy.All,
       replay_policy: nats.ReplayPolicy.Instant,
       max_ack_pending: 1,
       ack_wait: nats.nanos(ackWaitMs),

@@ -3,9 +3,16 @@ import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMes
 import { RabbitConsumer } from './consumer.js';
 import { lag } from './lag.js';
 import { kLink, Link } from './link.js';
-import { peek } from './peek.js';
+import { partitionQueues, peek } from './peek.js';
 import { Publisher } from './publisher.js';
-import { declareChannel, declareGroup, deleteTopology, type TopologySettings } from './topology.js';
+import {
+  declareChannel,
+  declareGroup,
+  deleteGroupQueues,
+  deleteTopology,
+  namesFor,
+  type TopologySettings,
+} from './topology.js';
 import { assertPartitionInRange } from '../partition.js';
 
 export { namesFor, type Names } from './topology.js';
@@ -154,6 +161,15 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
       await deleteTopology(model, settings, name, known.get(name) ?? new Map());
       known.delete(name);
       declared.delete(name);
+    },
+    async deleteGroup(channel: string, group: string) {
+      const model = await link.get();
+      const names = namesFor(settings.prefix, channel);
+      // Found by name from partition 0 up where this adapter has not declared the channel.
+      const queues = await partitionQueues(model, names, group, declared.get(channel));
+      const partitions = Math.max(queues.length, known.get(channel)?.get(group) ?? 0);
+      await deleteGroupQueues(model, settings, channel, group, partitions);
+      known.get(channel)?.delete(group);
     },
     async close() {
       await Promise.all([...consumers].map((c) => c.close()));

@@ -109,6 +109,8 @@ export function redact(url: string): string {
 
 /** The AMQP reply code of a channel or connection error (404 NOT_FOUND, 406 PRECONDITION_FAILED, …). */
 export function amqpCode(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
+  // amqplib rejects most calls with an Error carrying `code`, but `get` with the closing frame itself.
+  const e = error as { code?: unknown; fields?: { replyCode?: unknown } } | undefined;
+  const code = e?.code ?? e?.fields?.replyCode;
   return typeof code === 'number' ? code : undefined;
 }

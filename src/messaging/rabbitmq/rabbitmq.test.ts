@@ -309,6 +309,35 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
     }
   });
 
+  test('deleteGroup from another process removes the group queues and its record, keeping the others', async () => {
+    const { adapter, spec, prefix } = await setup(2);
+    await adapter.ensureGroup(spec, 'gone');
+    await adapter.ensureGroup(spec, 'kept');
+    const stranger = broker({ prefix });
+    await stranger.deleteGroup(spec.name, 'gone');
+    const amqp = await loadAmqp();
+    const conn = await amqp.connect(url);
+    try {
+      const names = namesFor(prefix, spec.name);
+      for (const queue of [names.queue('gone', 0), names.queue('gone', 1)]) {
+        const ch = await conn.createChannel();
+        ch.on('error', () => {});
+        await assert.rejects(ch.checkQueue(queue), (e: { code?: number }) => e.code === 404, queue);
+      }
+      const ch = await conn.createChannel();
+      assert.equal((await ch.checkQueue(names.queue('kept', 1))).messageCount, 0);
+      // One record left, the kept group's, so deleteChannel still finds its queues.
+      assert.equal((await ch.checkQueue(names.groups)).messageCount, 1);
+      // Not acknowledged: it goes back when the channel closes, for the clean-up's deleteChannel.
+      const record = await ch.get(names.groups, { noAck: false });
+      assert.ok(record);
+      assert.deepEqual(JSON.parse(record.content.toString('utf8')), { group: 'kept', partitions: 2 });
+      await ch.close();
+    } finally {
+      await conn.close();
+    }
+  });
+
   test('an expiring channel lives while consumed and is removed once its consumer is gone', async () => {
     const prefix = unique('sytest');
     const adapter = broker({ prefix });

@@ -202,16 +202,49 @@ async function recordedGroups(ch: Channel, names: Names): Promise<Map<string, nu
   for (;;) {
     const msg = await ch.get(names.groups, { noAck: false });
     if (msg === false) break;
-    try {
-      const record = JSON.parse(msg.content.toString('utf8')) as { group?: unknown; partitions?: unknown };
-      if (typeof record.group === 'string' && typeof record.partitions === 'number')
-        groups.set(record.group, Math.max(groups.get(record.group) ?? 0, record.partitions));
-    } catch {
-      // Not ours: ignore.
-    }
+    const record = parseRecord(msg.content);
+    if (record) groups.set(record.group, Math.max(groups.get(record.group) ?? 0, record.partitions));
   }
   // Unacknowledged gets go back to the queue when the channel closes.
   return groups;
+}
+
+/**
+ * Deletes a group's partition queues (with what they hold) and its record. The records of other groups
+ * taken to look at go back when the AMQP channel closes.
+ */
+export async function deleteGroupQueues(
+  model: ChannelModel,
+  settings: TopologySettings,
+  channel: string,
+  group: string,
+  partitions: number,
+): Promise<void> {
+  const names = namesFor(settings.prefix, channel);
+  await withChannel(model, async (ch) => {
+    for (let p = 0; p < partitions; p++) await ch.deleteQueue(names.queue(group, p));
+  });
+  await withChannel(model, async (ch) => {
+    for (;;) {
+      const msg = await ch.get(names.groups, { noAck: false });
+      if (msg === false) break;
+      const record = parseRecord(msg.content);
+      if (record?.group === group) ch.ack(msg);
+    }
+  }).catch((error: unknown) => {
+    if (amqpCode(error) !== 404) throw error;
+  });
+}
+
+function parseRecord(content: Buffer): { group: string; partitions: number } | undefined {
+  try {
+    const record = JSON.parse(content.toString('utf8')) as { group?: unknown; partitions?: unknown };
+    if (typeof record.group === 'string' && typeof record.partitions === 'number')
+      return { group: record.group, partitions: record.partitions };
+  } catch {
+    // Not ours: ignore.
+  }
+  return undefined;
 }
 
 /** Deletes every object of a channel: group queues (recorded in the broker or known here), exchanges, meta queues. */

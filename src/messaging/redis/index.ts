@@ -7,7 +7,7 @@ import { lag } from './lag.js';
 import { connect } from './link.js';
 import { peek } from './peek.js';
 import { Publisher } from './publisher.js';
-import { deleteChannel, ensureChannel, ensureGroup } from './topology.js';
+import { deleteChannel, deleteGroup, ensureChannel, ensureGroup } from './topology.js';
 
 export { keysFor, type Keys } from './topology.js';
 
@@ -82,9 +82,14 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
           prefix,
           leaseMs,
           prepare: async (redis) => {
-            // Again after NOGROUP: the channel was deleted, or Redis restarted without persistence.
-            publisher.remember(channel.name, await ensureChannel(redis, prefix, channel));
-            await ensureGroup(redis, prefix, channel, group);
+            // Again after NOGROUP: the channel or group was deleted, or Redis restarted without
+            // persistence. Its own group last, so that it starts where the consumer asks.
+            const others = channel.groups?.filter((g) => g !== group);
+            publisher.remember(
+              channel.name,
+              await ensureChannel(redis, prefix, { ...channel, groups: others }),
+            );
+            await ensureGroup(redis, prefix, channel, group, consumerOptions.start);
           },
         },
         consumerOptions,
@@ -106,6 +111,9 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
     async deleteChannel(name: string) {
       await deleteChannel(await command(), prefix, name);
       publisher.forget(name);
+    },
+    async deleteGroup(channel: string, group: string) {
+      await deleteGroup(await command(), prefix, channel, group);
     },
     async close() {
       if (closed) return;

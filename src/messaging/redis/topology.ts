@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SwitchyardError } from '../../errors/index.js';
-import type { ChannelSpec } from '../adapter.js';
+import type { ChannelSpec, GroupStart } from '../adapter.js';
 import { replyCode, runScript, script } from './link.js';
 
 /** Every Redis key the adapter uses for one channel. */
@@ -90,24 +90,48 @@ export async function readMeta(
 }
 
 /**
- * Creates the group on every partition stream (and the streams), starting at `0`: a group receives
- * everything the channel still retains, including what was published before the group first consumed
- * or was declared.
+ * Creates the group on every partition stream (and the streams) if missing. From `0` (`'oldest'`) it
+ * receives everything the channel still retains, including what was published before the group first
+ * consumed or was declared; from `$` (`'end'`) only what each stream receives next.
  */
 export async function ensureGroup(
   redis: Redis,
   prefix: string,
   spec: ChannelSpec,
   group: string,
+  start: GroupStart = 'oldest',
 ): Promise<void> {
   if (group === '' || /[\s{}]/.test(group))
     throw new SwitchyardError('INVALID_ARGUMENT', `Invalid group name for Redis: ${JSON.stringify(group)}`);
   const keys = keysFor(prefix, spec.name);
   const pipeline = redis.pipeline();
   pipeline.sadd(keys.groups, group);
-  for (let p = 0; p < spec.partitions; p++) pipeline.xgroup('CREATE', keys.stream(p), group, '0', 'MKSTREAM');
+  const from = start === 'end' ? '$' : '0';
+  for (let p = 0; p < spec.partitions; p++)
+    pipeline.xgroup('CREATE', keys.stream(p), group, from, 'MKSTREAM');
   const results = (await pipeline.exec()) ?? [];
   for (const [error] of results) if (error && replyCode(error) !== 'BUSYGROUP') throw error;
+}
+
+/** Destroys the group on every partition stream (its pending entries with it) and its lease keys. */
+export async function deleteGroup(
+  redis: Redis,
+  prefix: string,
+  channel: string,
+  group: string,
+): Promise<void> {
+  const keys = keysFor(prefix, channel);
+  const meta = await readMeta(redis, prefix, channel);
+  const pipeline = redis.pipeline();
+  pipeline.srem(keys.groups, group);
+  pipeline.del(keys.members(group), keys.load(group));
+  for (let p = 0; p < (meta?.partitions ?? 0); p++) {
+    pipeline.xgroup('DESTROY', keys.stream(p), group);
+    pipeline.del(keys.lease(group, p));
+  }
+  const results = (await pipeline.exec()) ?? [];
+  // A partition nothing was published to nor consumed from has no stream to destroy the group on.
+  for (const [error] of results) if (error && !/requires the key to exist/.test(error.message)) throw error;
 }
 
 /** Deletes the streams, the meta hash, and every group's leases and members. */
