@@ -29,8 +29,9 @@ export interface ChannelSpec {
   /**
    * The channel is removed once nobody has consumed from it for this long: for a channel only one
    * process reads (its reply channel), which a process that crashed cannot delete. Consumers keep it
-   * alive while they run. RabbitMQ honours it (queue expiry); the other engines keep the channel until
-   * `deleteChannel`, with its messages bounded by `retentionMs`.
+   * alive while they run; a publish after the removal fails with NOT_FOUND. Honoured where
+   * `Capabilities.idleExpiry` says so; elsewhere the channel stays until `deleteChannel`, with its
+   * messages bounded by `retentionMs`.
    */
   readonly idleExpiryMs?: number;
   /**
@@ -133,6 +134,11 @@ export interface Capabilities {
    * (docs/messaging.md, "Consumer lag"). Absent: false, `lag` counts unacknowledged messages too.
    */
   readonly lagReadyOnly?: boolean;
+  /**
+   * `ChannelSpec.idleExpiryMs` is honoured: a channel nobody consumed for that long is removed (by
+   * the engine, or by a sweep of the adapter's own, within the adapter's documented sweep period).
+   */
+  readonly idleExpiry: boolean;
 }
 
 export interface BrokerAdapter {

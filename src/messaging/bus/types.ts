@@ -55,8 +55,8 @@ export interface MessagingOptions {
   /** How long reply channels keep unread replies; default 10 minutes. */
   readonly replyRetentionMs?: number;
   /**
-   * How long after its instance stopped consuming a reply channel is removed, where the engine can
-   * (RabbitMQ); default 5 minutes. A cleanly closed instance deletes its own at once.
+   * How long after its instance stopped consuming a reply channel is removed, where the adapter can
+   * (`capabilities.idleExpiry`); default 5 minutes. A cleanly closed instance deletes its own at once.
    */
   readonly replyIdleExpiryMs?: number;
   /** Gives handlers' contexts typed RPC clients (`ctx.client(Contract)`). */

@@ -55,6 +55,11 @@ export interface BrokerHarness {
    * consumer timeout, heartbeat timeout. Bounds the takeover wait. Default 10 s.
    */
   takeoverMs?: number;
+  /**
+   * The longest a channel outlives its `idleExpiryMs` before it is gone (the engine's expiry check or
+   * the adapter's sweep period). Default 15 s.
+   */
+  expiryLagMs?: number;
 }
 
 type TrackMember = (m: Member) => Member;
@@ -65,13 +70,14 @@ export interface SuiteContext {
   readonly harness: BrokerHarness;
   readonly suiteCaps: Required<SuiteCapabilities>;
   readonly takeoverMs: number;
+  readonly expiryLagMs: number;
   /** The seam's flags of the adapter under test (known once a case created one). */
   caps(): Capabilities | undefined;
   /** Runs `body` with a fresh adapter and channel; closes and deletes both whatever happens. */
   withChannel(
     partitions: number,
     body: (adapter: BrokerAdapter, spec: ChannelSpec, track: TrackMember) => Promise<void>,
-    extra?: { groups?: readonly string[] },
+    extra?: Pick<ChannelSpec, 'groups' | 'idleExpiryMs'>,
   ): Promise<void>;
   /** Opens a member and waits until it holds every partition (it is the group's only member). */
   soleMember(
@@ -90,6 +96,7 @@ export function suiteContext(name: string, harness: BrokerHarness): SuiteContext
     harness,
     suiteCaps: { balancedAssignment: true, historyForNewGroups: false, ...harness.capabilities },
     takeoverMs: harness.takeoverMs ?? 10_000,
+    expiryLagMs: harness.expiryLagMs ?? 15_000,
     caps: () => caps,
     async withChannel(partitions, body, extra) {
       const adapter = await harness.create();

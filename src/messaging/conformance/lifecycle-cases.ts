@@ -8,9 +8,12 @@ import { allAssigned, eventually, Member, orderViolations, publishAll, unique, w
 
 const sortedIds = (items: readonly { id: string }[]) => items.map((m) => m.id).sort();
 
-/** Where a new group starts (`ConsumerOptions.start`) and removing a group (`deleteGroup`). */
+/**
+ * Where a new group starts (`ConsumerOptions.start`), removing a group (`deleteGroup`), and a channel
+ * removed once nobody consumes it (`ChannelSpec.idleExpiryMs`).
+ */
 export function lifecycleCases(ctx: SuiteContext): void {
-  const { suiteCaps, withChannel, soleMember } = ctx;
+  const { suiteCaps, withChannel, soleMember, expiryLagMs } = ctx;
 
   it(
     "a new group started at 'end' gets only what comes next, and resumes from its position later",
@@ -113,6 +116,49 @@ export function lifecycleCases(ctx: SuiteContext): void {
           );
         },
         { groups: [kept, doomed] },
+      );
+    },
+  );
+
+  it(
+    'a channel with idleExpiryMs lives while consumed and is removed once nobody consumes it',
+    { timeout: 90_000 },
+    async (t) => {
+      const idleExpiryMs = 2_000;
+      await withChannel(
+        1,
+        async (adapter, spec, track) => {
+          if (!adapter.capabilities.idleExpiry) return t.skip(`${ctx.name}: idleExpiry is false`);
+          const member = await soleMember(adapter, spec, track);
+          // Over two periods with a member: still there, and it delivers.
+          await sleep(idleExpiryMs * 2.5);
+          await adapter.publish(workload(spec, 1, 1));
+          await eventually(
+            () => member.received.length === 1,
+            10_000,
+            () => 'delivery after two expiry periods with a member',
+          );
+          // Closed without deleting anything, as a crashed process leaves it.
+          await member.close();
+          const deadline = Date.now() + idleExpiryMs + expiryLagMs;
+          for (;;) {
+            const gone = await adapter.peek(spec.name, member.group).then(
+              () => false,
+              (e: unknown) => SwitchyardError.is(e, 'NOT_FOUND') && e.details.group === undefined,
+            );
+            if (gone) break;
+            assert.ok(Date.now() < deadline, `${spec.name} was not removed`);
+            await sleep(200);
+          }
+          // A late publish (a reply to a process long gone) fails, and does not bring the channel back.
+          await assert.rejects(adapter.publish(workload(spec, 1, 1, 'late')), (e: unknown) =>
+            SwitchyardError.is(e, 'NOT_FOUND'),
+          );
+          await assert.rejects(adapter.peek(spec.name, member.group), (e: unknown) =>
+            SwitchyardError.is(e, 'NOT_FOUND'),
+          );
+        },
+        { idleExpiryMs },
       );
     },
   );

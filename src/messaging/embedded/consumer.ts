@@ -79,6 +79,8 @@ export class EmbeddedConsumer implements Consumer {
   private readonly member: string;
   private readonly partitions: number;
   private readonly startAtEnd: boolean;
+  /** The channel has an idle expiry, which every heartbeat puts off. */
+  private readonly expires: boolean;
   private readonly stmts: ReturnType<typeof prepare>;
   private readonly fetchTransaction: Database.Transaction<EmbeddedConsumer['fetchIn']>;
   private readonly onPublish = () => this.wake(0);
@@ -93,6 +95,7 @@ export class EmbeddedConsumer implements Consumer {
     this.member = options.member;
     this.partitions = options.channel.partitions;
     this.startAtEnd = options.start === 'end';
+    this.expires = options.channel.idleExpiryMs !== undefined;
     this.stmts = prepare(ctx.db);
     this.fetchTransaction = ctx.db.transaction(this.fetchIn.bind(this));
     try {
@@ -148,6 +151,7 @@ export class EmbeddedConsumer implements Consumer {
           const { channel, group, member } = this;
           const expires = now + this.ctx.leaseMs;
           this.stmts.heartbeat.run(channel, group, member, expires);
+          if (this.expires) this.stmts.used.run(now, channel);
           this.stmts.dropDeadMembers.run(channel, group, now);
           this.stmts.renew.run(expires, channel, group, member);
           const live = Math.max(1, (this.stmts.liveMembers.pluck().get(channel, group, now) as number) ?? 1);

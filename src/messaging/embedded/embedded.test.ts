@@ -43,15 +43,33 @@ async function lockFileFor(ms: number, whileLocked?: () => Promise<void>): Promi
 }
 
 describeBrokerAdapter('embedded', {
-  create: async () => embeddedBroker({ file, leaseMs }),
+  create: async () => embeddedBroker({ file, leaseMs, retentionSweepMs: 500 }),
   childModule: fileURLToPath(new URL('./conformance-child.ts', import.meta.url)),
   childEnv: { SWITCHYARD_EMBEDDED_FILE: file, SWITCHYARD_EMBEDDED_LEASE_MS: String(leaseMs) },
   restartEngine: () => lockFileFor(2_000),
   capabilities: { balancedAssignment: true, historyForNewGroups: true },
   takeoverMs: leaseMs * 3,
+  expiryLagMs: 3_000,
 });
 
 describe('embedded broker specifics', () => {
+  it('sweeps only channels with an idle expiry, and only once it has passed', async () => {
+    const broker = embeddedBroker({ file, leaseMs });
+    const kept = { name: unique('ch'), partitions: 1 };
+    const idle = { name: unique('ch'), partitions: 1, idleExpiryMs: 50 };
+    const fresh = { name: unique('ch'), partitions: 1, idleExpiryMs: 60_000 };
+    try {
+      for (const spec of [kept, idle, fresh]) await broker.ensureChannel(spec);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(broker.sweepIdle().includes(idle.name));
+      await assert.rejects(broker.publish(workload(idle, 1, 1)), /does not exist/);
+      await broker.publish([...workload(kept, 1, 1), ...workload(fresh, 1, 1)]);
+    } finally {
+      for (const spec of [kept, idle, fresh]) await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
   it('fails a publish that cannot get the file past busy_timeout with UNAVAILABLE, storing nothing', async () => {
     const broker = embeddedBroker({ file, leaseMs });
     const spec = { name: unique('ch'), partitions: 1 };

@@ -27,13 +27,18 @@ export interface EmbeddedBrokerOptions {
    * NORMAL only process crashes (WAL), and is much faster on slow disks.
    */
   readonly synchronous?: Synchronous;
-  /** How often expired messages are deleted (default: a tenth of the shortest retention, 1 s … 60 s). */
+  /**
+   * How often expired messages and idle channels (`idleExpiryMs`) are deleted (default: a tenth of the
+   * shortest retention, 1 s … 60 s).
+   */
   readonly retentionSweepMs?: number;
 }
 
 export interface EmbeddedBroker extends BrokerAdapter {
   /** Deletes messages older than their channel's retention now (also done on a timer). Returns how many. */
   sweepRetention(): number;
+  /** Removes the channels idle past their `idleExpiryMs` now (also done on a timer). Returns their names. */
+  sweepIdle(): string[];
 }
 
 /**
@@ -58,6 +63,9 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING`);
   const sweep = db.prepare(`DELETE FROM sy_messages WHERE channel = ? AND published_at < ?`);
   const { newOffset: declareGroup } = prepare(db);
+  const markUsed = db.prepare(`INSERT INTO sy_idle (channel, idle_ms, used_at) VALUES (?, ?, ?)
+    ON CONFLICT (channel) DO UPDATE SET idle_ms = excluded.idle_ms, used_at = excluded.used_at`);
+  const idle = db.prepare(`SELECT channel FROM sy_idle WHERE used_at + idle_ms < ?`);
   const peek = peeker(db);
   const lag = lagReader(db);
   const retained = db.prepare(
@@ -84,6 +92,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
           { details: { channel: spec.name, partitions: row.partitions, requested: spec.partitions } },
         );
       }
+      if (spec.idleExpiryMs !== undefined) markUsed.run(spec.name, spec.idleExpiryMs, Date.now());
       // A group is its offset rows; seq grows with every insert, and this holds the write lock.
       for (const group of spec.groups ?? []) {
         if (typeof group !== 'string' || group.length === 0)
@@ -182,11 +191,30 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     return deleted;
   }
 
+  const remove = db.transaction((name: string) => {
+    for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members'])
+      db.prepare(`DELETE FROM ${table} WHERE channel = ?`).run(name);
+    db.prepare(`DELETE FROM sy_idle WHERE channel = ?`).run(name);
+    db.prepare(`DELETE FROM sy_channels WHERE name = ?`).run(name);
+  });
+
+  /** Removes the channels nobody used for their idle expiry; a consumer renews `used_at` on every beat. */
+  function sweepIdle(): string[] {
+    return db
+      .transaction(() => {
+        const expired = idle.pluck().all(Date.now()) as string[];
+        for (const name of expired) remove(name);
+        return expired;
+      })
+      .immediate();
+  }
+
   const sweepMs =
     options.retentionSweepMs ?? Math.min(60_000, Math.max(1_000, (options.retentionMs ?? 600_000) / 10));
   const sweeper = setInterval(() => {
     try {
       sweepRetention();
+      sweepIdle();
     } catch {
       // busy: next time
     }
@@ -195,7 +223,13 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
 
   return {
     name: 'embedded',
-    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true, passivePeek: true },
+    capabilities: {
+      publishDedup: true,
+      persistent: true,
+      brokerSideDelay: true,
+      passivePeek: true,
+      idleExpiry: true,
+    },
     async ensureChannel(spec) {
       assertOpen();
       ensure(spec);
@@ -235,11 +269,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     },
     async deleteChannel(name) {
       assertOpen();
-      db.transaction(() => {
-        for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members'])
-          db.prepare(`DELETE FROM ${table} WHERE channel = ?`).run(name);
-        db.prepare(`DELETE FROM sy_channels WHERE name = ?`).run(name);
-      }).immediate();
+      remove.immediate(name);
     },
     async deleteGroup(channel, group) {
       assertOpen();
@@ -249,6 +279,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       }).immediate();
     },
     sweepRetention,
+    sweepIdle,
     async close() {
       if (closed) return;
       await Promise.all([...consumers].map((c) => c.close()));

@@ -14,6 +14,7 @@ const sql = {
   claim: `INSERT INTO sy_leases (channel, grp, partition, member, expires_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (channel, grp, partition) DO UPDATE SET member = excluded.member, expires_at = excluded.expires_at
     WHERE sy_leases.expires_at < ?`,
+  used: `UPDATE sy_idle SET used_at = ? WHERE channel = ?`,
   release: `DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND partition = ? AND member = ?`,
   releaseAll: `DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND member = ?`,
   offset: `SELECT acked, pending_seq, deliveries, not_before FROM sy_offsets

@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS sy_leases (
   expires_at INTEGER NOT NULL,
   PRIMARY KEY (channel, grp, partition)
 );
+-- Channels with an idle expiry (ChannelSpec.idleExpiryMs): when a consumer or ensureChannel last used them.
+CREATE TABLE IF NOT EXISTS sy_idle (
+  channel TEXT PRIMARY KEY,
+  idle_ms INTEGER NOT NULL,
+  used_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sy_members (
   channel TEXT NOT NULL,
   grp TEXT NOT NULL,

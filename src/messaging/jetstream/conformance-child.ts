@@ -10,5 +10,6 @@ export async function createAdapter(): Promise<BrokerAdapter> {
     servers: process.env.SWITCHYARD_JETSTREAM_URL ?? 'nats://127.0.0.1:4222',
     prefix: process.env.SWITCHYARD_JETSTREAM_PREFIX ?? 'switchyard',
     leaseMs: Number(process.env.SWITCHYARD_JETSTREAM_LEASE_MS ?? 6_000),
+    expirySweepMs: Number(process.env.SWITCHYARD_JETSTREAM_EXPIRY_SWEEP_MS ?? 60_000),
   });
 }

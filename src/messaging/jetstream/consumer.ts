@@ -15,6 +15,8 @@ export interface ConsumerDeps {
   readonly pullExpiresMs: number;
   /** Declares the stream and the group's durable consumers (idempotent). */
   readonly prepare: () => Promise<void>;
+  /** Marks a channel with an idle expiry used (never rejects; the heartbeat also keeps it). */
+  readonly touch: () => Promise<void>;
 }
 
 /** Retry delays of the lease loop and the pull workers: 100 ms, 200 ms, … up to 2 s (`failures` from 0). */
@@ -139,6 +141,7 @@ export class JetStreamConsumer implements Consumer {
   private async tick(kv: KV): Promise<void> {
     const { group, member, channel } = this.options;
     await kv.put(this.names.member(group, member), encoder.encode(member));
+    await this.deps.touch();
     const members = new Set<string>();
     for await (const key of await kv.keys(this.names.members(group))) members.add(key);
     this.knownMembers = members;
@@ -386,6 +389,8 @@ export class JetStreamConsumer implements Consumer {
     await Promise.all(owned.map((o) => o.worker));
     this.deliveries.discard();
     await Promise.all(owned.map((o) => this.release(o)));
+    // The idle period starts now, not at the last tick; before the heartbeat goes, so one always holds it.
+    await this.deps.touch();
     try {
       const { kv } = await this.deps.link.kv();
       await kv.delete(this.names.member(this.options.group, this.options.member));

@@ -10,11 +10,13 @@ import type {
   OutgoingMessage,
 } from '../adapter.js';
 import { JetStreamConsumer } from './consumer.js';
+import { IdleExpiry } from './expiry.js';
 import { lag } from './lag.js';
 import { Link, loadNats } from './link.js';
 import { peek } from './peek.js';
 import { Publisher } from './publisher.js';
 import {
+  checkSpec,
   declareChannel,
   declareConsumer,
   isNotFound,
@@ -48,10 +50,21 @@ export interface JetStreamBrokerOptions {
   publishTimeoutMs?: number;
   /** Stream replicas (clustered JetStream); default 1. */
   replicas?: number;
+  /**
+   * How often the channels of the prefix idle past their `idleExpiryMs` are looked for and removed;
+   * default 60000, 0: never by this adapter. All adapters of a prefix sweep once per period together
+   * (the period of the first one to create the `<prefix>_sweep` bucket).
+   */
+  expirySweepMs?: number;
+}
+
+export interface JetStreamBroker extends BrokerAdapter {
+  /** Removes the channels of the prefix idle past their `idleExpiryMs` now (also done on a timer). Returns their names. */
+  sweepIdle(): Promise<string[]>;
 }
 
 /** A broker adapter on NATS JetStream 2.9+: a stream per channel, a durable pull consumer per group and partition. */
-export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAdapter {
+export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStreamBroker {
   const prefix = validPrefix(options.prefix ?? 'switchyard');
   const leaseMs = options.leaseMs ?? 6_000;
   const settings: TopologySettings = {
@@ -70,13 +83,28 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
   const consumers = new Set<JetStreamConsumer>();
   /** Partition counts of channels ensured through this adapter (publish range checks). */
   const declared = new Map<string, number>();
+  /** Idle expiries of the channels ensured through this adapter, as their streams keep them. */
+  const expiring = new Map<string, number>();
+  const expiry = new IdleExpiry(link, {
+    prefix,
+    sweepMs: options.expirySweepMs ?? 60_000,
+    remove: (name) => removeChannel(name),
+  });
   let closed = false;
 
   /** The channel's stream, and a durable consumer per partition for each of `spec.groups`. */
   async function ensureChannel(spec: ChannelSpec, start?: GroupStart): Promise<void> {
     const nats = await loadNats();
     const { jsm } = await link.get();
-    await declareChannel(nats, jsm, settings, spec);
+    expiry.start();
+    checkSpec(spec);
+    // Declaring is a use, marked before the stream exists: no sweep sees the stream without its marker.
+    if (spec.idleExpiryMs !== undefined) await expiry.touch(spec.name, spec.idleExpiryMs);
+    const { idleExpiryMs } = await declareChannel(nats, jsm, settings, spec);
+    if (idleExpiryMs !== undefined && idleExpiryMs !== spec.idleExpiryMs)
+      await expiry.touch(spec.name, idleExpiryMs);
+    if (idleExpiryMs === undefined) expiring.delete(spec.name);
+    else expiring.set(spec.name, idleExpiryMs);
     declared.set(spec.name, spec.partitions);
     if (!spec.groups?.length) return;
     const { ttlMs } = await link.kv();
@@ -86,11 +114,36 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
         await declareConsumer(nats, jsm, names, group, p, ttlMs, start);
   }
 
+  /** The stream (with every durable consumer) and the channel's memberships and leases. */
+  async function removeChannel(name: string): Promise<void> {
+    const { jsm } = await link.get();
+    const names = namesFor(prefix, name);
+    try {
+      await jsm.streams.delete(names.stream);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    await jsm.streams
+      .purge(`KV_${prefix}_leases`, { filter: `$KV.${prefix}_leases.${names.keys}` })
+      .catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+    declared.delete(name);
+    expiring.delete(name);
+  }
+
   return {
     name: 'jetstream',
-    capabilities: { publishDedup: true, persistent: true, brokerSideDelay: true, passivePeek: true },
+    capabilities: {
+      publishDedup: true,
+      persistent: true,
+      brokerSideDelay: true,
+      passivePeek: true,
+      idleExpiry: true,
+    },
     ensureChannel: (spec) => ensureChannel(spec),
     async publish(messages: readonly OutgoingMessage[]) {
+      expiry.start();
       for (const m of messages) {
         assertPartitionInRange(m, declared.get(m.channel));
       }
@@ -106,6 +159,10 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
           pullExpiresMs: options.pullExpiresMs ?? 1_000,
           // Re-declared after deleteChannel or a lost stream, like every (re)subscription.
           prepare: () => ensureChannel({ ...channel, groups: [group] }, consumerOptions.start),
+          touch: async () => {
+            const idleExpiryMs = expiring.get(channel.name);
+            if (idleExpiryMs !== undefined) await expiry.touch(channel.name, idleExpiryMs).catch(() => {});
+          },
         },
         consumerOptions,
       );
@@ -125,22 +182,8 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
       const { jsm } = await link.get();
       return lag(jsm, namesFor(prefix, channel), channel, group);
     },
-    async deleteChannel(name: string) {
-      const { jsm } = await link.get();
-      const names = namesFor(prefix, name);
-      try {
-        await jsm.streams.delete(names.stream);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-      // Memberships and leases of every group of the channel.
-      await jsm.streams
-        .purge(`KV_${prefix}_leases`, { filter: `$KV.${prefix}_leases.${names.keys}` })
-        .catch((error: unknown) => {
-          if (!isNotFound(error)) throw error;
-        });
-      declared.delete(name);
-    },
+    deleteChannel: (name: string) => removeChannel(name),
+    sweepIdle: () => expiry.sweep(),
     async deleteGroup(channel: string, group: string) {
       const { jsm } = await link.get();
       const names = namesFor(prefix, channel);
@@ -164,6 +207,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): BrokerAda
     async close() {
       closed = true;
       await Promise.all([...consumers].map((c) => c.close()));
+      await expiry.close();
       await link.close();
     },
   };

@@ -13,6 +13,7 @@ const env = {
   SWITCHYARD_JETSTREAM_URL: server.url,
   SWITCHYARD_JETSTREAM_PREFIX: `syconf_${randomBytes(4).toString('hex')}`,
   SWITCHYARD_JETSTREAM_LEASE_MS: '3000',
+  SWITCHYARD_JETSTREAM_EXPIRY_SWEEP_MS: '500',
 };
 Object.assign(process.env, env);
 
@@ -25,4 +26,6 @@ describeBrokerAdapter('jetstream', {
   capabilities: { balancedAssignment: true, historyForNewGroups: true },
   // Lease (3 s) + one renewal period (1 s) + one pull (1 s) + slack.
   takeoverMs: 8_000,
+  // The marker's TTL is exact (server clock); then one sweep period (500 ms, +20% jitter) and the removal.
+  expiryLagMs: 3_000,
 });

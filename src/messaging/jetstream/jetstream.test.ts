@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { SwitchyardError } from '../../errors/index.js';
-import type {
-  BrokerAdapter,
-  ChannelSpec,
-  Consumer,
-  ConsumerEvent,
-  Delivery,
-  OutgoingMessage,
-} from '../adapter.js';
+import type { ChannelSpec, Consumer, ConsumerEvent, Delivery, OutgoingMessage } from '../adapter.js';
 import { deliveredOf } from './consumer.js';
-import { jetStreamBroker, namesFor, token, type JetStreamBrokerOptions } from './index.js';
+import {
+  jetStreamBroker,
+  namesFor,
+  token,
+  type JetStreamBroker,
+  type JetStreamBrokerOptions,
+} from './index.js';
+import { loadNats } from './link.js';
 import { startPrivateNatsServer } from './private-server.js';
 import { deletePrefixStreams } from './purge.js';
 
@@ -24,7 +24,7 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-function broker(options: JetStreamBrokerOptions): BrokerAdapter {
+function broker(options: JetStreamBrokerOptions): JetStreamBroker {
   const adapter = jetStreamBroker({ servers, leaseMs: 3_000, ...options });
   cleanups.push(() => adapter.close());
   return adapter;
@@ -294,6 +294,147 @@ describe('JetStream broker adapter', { timeout: 90_000 }, () => {
     await adapter.publish([message(spec, 0, 1)]);
     await adapter.deleteChannel(spec.name);
     await assert.rejects(adapter.publish([message(spec, 0, 2)]));
+  });
+});
+
+describe('JetStream idle expiry', { timeout: 60_000 }, () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const encoder = new TextEncoder();
+
+  /** Adapters on one fresh prefix that sweep only when told (`sweepIdle`), and a KV view of its buckets. */
+  async function expiring(instances = 2) {
+    const prefix = unique('syidle').replace('-', '_');
+    cleanups.push(() => deletePrefixStreams(servers, prefix));
+    const adapters = Array.from({ length: instances }, () => broker({ prefix, expirySweepMs: 0 }));
+    const nats = await loadNats();
+    const nc = await nats.connect({ servers });
+    cleanups.push(() => nc.close());
+    const js = nc.jetstream();
+    const jsm = await nc.jetstreamManager();
+    const exists = (name: string) =>
+      jsm.streams.info(namesFor(prefix, name).stream).then(
+        () => true,
+        () => false,
+      );
+    /** Every message (delete markers too) the channel keeps in the lease bucket. */
+    const leaseKeys = async (name: string) => {
+      const subject = `$KV.${prefix}_leases.${namesFor(prefix, name).keys}`;
+      const info = await jsm.streams.info(`KV_${prefix}_leases`, { subjects_filter: subject });
+      return Object.keys(info.state.subjects ?? {});
+    };
+    const leases = () => js.views.kv(`${prefix}_leases`, { ttl: 3_000, history: 1 });
+    const markers = (idleExpiryMs: number) =>
+      js.views.kv(`${prefix}_idle_${idleExpiryMs}`, { ttl: idleExpiryMs, history: 1 });
+    return { prefix, adapters, exists, leaseKeys, leases, markers };
+  }
+
+  test('a consumed channel outlives its idle expiry, even renewed less often; once closed it goes with its keys', async () => {
+    const { adapters, exists, leaseKeys, leases } = await expiring();
+    const [owner, other] = adapters as [JetStreamBroker, JetStreamBroker];
+    // Shorter than a renewal (lease/3 = 1 s): the marker lapses between ticks, the heartbeat holds it.
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 400 };
+    const plain: ChannelSpec = { name: unique('plain'), partitions: 1 };
+    await owner.ensureChannel(spec);
+    await owner.ensureChannel(plain);
+    const { owned, onEvent } = ownership();
+    const consumer = owner.consume({ channel: spec, group: 'g', member: unique('m'), onEvent });
+    await until(() => owned.size === 1, 8_000, 'the member to own the partition');
+    for (let i = 0; i < 8; i++) {
+      assert.deepEqual(await other.sweepIdle(), []);
+      await sleep(300);
+    }
+    await other.publish([message(spec, 0, 1)]);
+    const [d] = await take(consumer, 1);
+    await d!.ack();
+    await consumer.close();
+    // A lease left behind (as by a member that crashed) goes with the channel.
+    await (await leases()).put(`${token(spec.name)}.g.l.7`, encoder.encode('ghost'));
+    assert.ok((await leaseKeys(spec.name)).length > 0);
+
+    await sleep(600);
+    assert.deepEqual(await other.sweepIdle(), [spec.name]);
+    assert.equal(await exists(spec.name), false);
+    assert.deepEqual(await leaseKeys(spec.name), []);
+    assert.equal(await exists(plain.name), true, 'a channel without idleExpiryMs is never swept');
+    // The owner cached the partition count: its publish still fails and brings nothing back.
+    await assert.rejects(owner.publish([message(spec, 0, 2)]), { code: 'NOT_FOUND' });
+    await assert.rejects(owner.peek(spec.name, 'g'), (e: unknown) => {
+      assert.ok(SwitchyardError.is(e, 'NOT_FOUND'));
+      assert.equal(e.details.group, undefined);
+      return true;
+    });
+    assert.equal(await exists(spec.name), false);
+  });
+
+  test('a live heartbeat of a member that stopped renewing the marker keeps the channel until it expires', async () => {
+    const { adapters, exists, leases } = await expiring(1);
+    const [adapter] = adapters as [JetStreamBroker];
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 300 };
+    await adapter.ensureChannel(spec);
+    // What a member that crashed right after a tick leaves: its heartbeat, for one lease (3 s).
+    const started = Date.now();
+    await (await leases()).put(`${token(spec.name)}.g.m.crashed`, encoder.encode('crashed'));
+    while (Date.now() - started < 2_500) {
+      assert.deepEqual(await adapter.sweepIdle(), []);
+      await sleep(250);
+    }
+    await sleep(started + 3_500 - Date.now());
+    assert.deepEqual(await adapter.sweepIdle(), [spec.name]);
+    assert.equal(await exists(spec.name), false);
+  });
+
+  test('ensureChannel counts as a use, the first idleExpiryMs declared stays, and concurrent sweeps are harmless', async () => {
+    const { adapters, exists } = await expiring(3);
+    const [first, second, third] = adapters as [JetStreamBroker, JetStreamBroker, JetStreamBroker];
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 2, idleExpiryMs: 1_500 };
+    await first.ensureChannel(spec);
+    assert.deepEqual(await second.sweepIdle(), [], 'just declared, not consumed yet');
+    // Another adapter declares it again later, with another expiry: a use of the stored one.
+    await sleep(1_000);
+    await second.ensureChannel({ ...spec, idleExpiryMs: 60_000 });
+    await sleep(1_000);
+    assert.deepEqual(await third.sweepIdle(), []);
+    await sleep(700);
+    const swept = await Promise.all(adapters.map((a) => (a as JetStreamBroker).sweepIdle()));
+    assert.ok(swept.flat().includes(spec.name));
+    assert.equal(await exists(spec.name), false);
+    await assert.rejects(second.publish([message(spec, 1, 1)]), { code: 'NOT_FOUND' });
+    await assert.rejects(first.ensureChannel({ ...spec, idleExpiryMs: 0 }), { code: 'INVALID_ARGUMENT' });
+  });
+
+  test('a sweep interrupted after its claim is finished by the next one, unless a use came in between', async () => {
+    const { adapters, exists, markers } = await expiring(1);
+    const [adapter] = adapters as [JetStreamBroker];
+    const abandoned: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 60_000 };
+    const revived: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 60_000 };
+    await adapter.ensureChannel(abandoned);
+    await adapter.ensureChannel(revived);
+    const kv = await markers(60_000);
+    await kv.put(token(abandoned.name), encoder.encode('removing'));
+    await kv.put(token(revived.name), encoder.encode('removing'));
+    await adapter.ensureChannel(revived);
+    assert.deepEqual(await adapter.sweepIdle(), [abandoned.name]);
+    assert.equal(await exists(abandoned.name), false);
+    assert.equal(await exists(revived.name), true);
+  });
+
+  test('the sweep timer removes an idle channel by itself', async () => {
+    const prefix = unique('syidle').replace('-', '_');
+    cleanups.push(() => deletePrefixStreams(servers, prefix));
+    const adapter = broker({ prefix, expirySweepMs: 300 });
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 1, idleExpiryMs: 500 };
+    const started = Date.now();
+    await adapter.ensureChannel(spec);
+    let gone = false;
+    while (!gone && Date.now() - started < 5_000) {
+      await sleep(100);
+      gone = await adapter.peek(spec.name, 'g').then(
+        () => false,
+        (e: unknown) => SwitchyardError.is(e, 'NOT_FOUND') && e.details.group === undefined,
+      );
+    }
+    assert.ok(gone, 'removed by the timer');
+    assert.ok(Date.now() - started >= 500, 'not before its idle expiry');
   });
 });
 

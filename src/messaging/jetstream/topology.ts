@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JetStreamManager, StreamConfig } from 'nats';
+import type { JetStreamManager, StreamConfig, StreamInfo } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
 import type { ChannelSpec, GroupStart } from '../adapter.js';
 import type { NatsModule } from './link.js';
@@ -30,6 +30,8 @@ export interface Names {
   member(group: string, member: string): string;
   /** KV filter of every member heartbeat of a group. */
   members(group: string): string;
+  /** KV filter of every member heartbeat of every group of the channel. */
+  readonly anyMember: string;
   /** KV filter of everything a group keeps in the lease bucket (leases and heartbeats). */
   groupKeys(group: string): string;
   /** KV filter of everything the channel keeps in the lease bucket. */
@@ -46,6 +48,7 @@ export function namesFor(prefix: string, channel: string): Names {
     lease: (group, p) => `${ch}.${token(group)}.l.${p}`,
     member: (group, member) => `${ch}.${token(group)}.m.${token(member)}`,
     members: (group) => `${ch}.${token(group)}.m.*`,
+    anyMember: `${ch}.*.m.*`,
     groupKeys: (group) => `${ch}.${token(group)}.>`,
     keys: `${ch}.>`,
   };
@@ -65,28 +68,40 @@ export interface TopologySettings {
   readonly replicas: number;
 }
 
-interface Description {
+/** What the stream's description keeps of the channel (server 2.9 has no stream metadata). */
+export interface Description {
   switchyard: 1;
   channel: string;
   partitions: number;
+  idleExpiryMs?: number;
 }
 
-/** Partition count kept in the stream description (server 2.9 has no stream metadata). */
 function describe(spec: ChannelSpec): string {
   return JSON.stringify({
     switchyard: 1,
     channel: spec.name,
     partitions: spec.partitions,
+    ...(spec.idleExpiryMs === undefined ? {} : { idleExpiryMs: spec.idleExpiryMs }),
   } satisfies Description);
 }
 
-export function partitionsOf(description: string | undefined): number | undefined {
+export function readDescription(description: string | undefined): Description | undefined {
   try {
     const parsed = JSON.parse(description ?? '') as Partial<Description>;
-    return typeof parsed.partitions === 'number' ? parsed.partitions : undefined;
+    if (typeof parsed.partitions !== 'number') return undefined;
+    return {
+      switchyard: 1,
+      channel: typeof parsed.channel === 'string' ? parsed.channel : '',
+      partitions: parsed.partitions,
+      ...(typeof parsed.idleExpiryMs === 'number' ? { idleExpiryMs: parsed.idleExpiryMs } : {}),
+    };
   } catch {
     return undefined;
   }
+}
+
+export function partitionsOf(description: string | undefined): number | undefined {
+  return readDescription(description)?.partitions;
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -104,23 +119,36 @@ function mismatch(spec: ChannelSpec, existing: number | undefined): SwitchyardEr
   );
 }
 
-/** Creates the channel's stream if missing; an existing stream must have the same partition count. */
+export function checkSpec(spec: ChannelSpec): void {
+  if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
+    throw new SwitchyardError('INVALID_ARGUMENT', 'partitions must be a positive integer', {
+      details: { channel: spec.name, partitions: spec.partitions },
+    });
+  if (spec.idleExpiryMs !== undefined && !(Number.isInteger(spec.idleExpiryMs) && spec.idleExpiryMs > 0))
+    throw new SwitchyardError('INVALID_ARGUMENT', 'idleExpiryMs must be a positive integer', {
+      details: { channel: spec.name, idleExpiryMs: spec.idleExpiryMs },
+    });
+}
+
+/**
+ * Creates the channel's stream if missing; an existing stream must have the same partition count.
+ * Returns the channel as stored: the first declaration's `idleExpiryMs` wins, as its partitions do.
+ */
 export async function declareChannel(
   nats: NatsModule,
   jsm: JetStreamManager,
   settings: TopologySettings,
   spec: ChannelSpec,
-): Promise<void> {
-  if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
-    throw new SwitchyardError('INVALID_ARGUMENT', 'partitions must be a positive integer', {
-      details: { channel: spec.name, partitions: spec.partitions },
-    });
+): Promise<Description> {
+  checkSpec(spec);
   const names = namesFor(settings.prefix, spec.name);
+  const stored = (info: StreamInfo): Description => {
+    const found = readDescription(info.config.description);
+    if (found?.partitions !== spec.partitions) throw mismatch(spec, found?.partitions);
+    return found;
+  };
   try {
-    const info = await jsm.streams.info(names.stream);
-    const existing = partitionsOf(info.config.description);
-    if (existing !== spec.partitions) throw mismatch(spec, existing);
-    return;
+    return stored(await jsm.streams.info(names.stream));
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -138,13 +166,12 @@ export async function declareChannel(
     num_replicas: settings.replicas,
   };
   try {
-    await jsm.streams.add(config);
+    return stored(await jsm.streams.add(config));
   } catch (error) {
     // Created concurrently by someone else: same config is fine, another partition count is not.
     const info = await jsm.streams.info(names.stream).catch(() => undefined);
     if (!info) throw error;
-    const existing = partitionsOf(info.config.description);
-    if (existing !== spec.partitions) throw mismatch(spec, existing);
+    return stored(info);
   }
 }
 

@@ -104,6 +104,7 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
       brokerSideDelay: false,
       passivePeek: false,
       lagReadyOnly: true,
+      idleExpiry: true,
     },
     ensureChannel,
     ensureGroup,

@@ -7,7 +7,7 @@ import { lag } from './lag.js';
 import { connect } from './link.js';
 import { peek } from './peek.js';
 import { Publisher } from './publisher.js';
-import { deleteChannel, deleteGroup, ensureChannel, ensureGroup } from './topology.js';
+import { deleteChannel, deleteGroup, ensureChannel, ensureGroup, touchChannel } from './topology.js';
 
 export { keysFor, type Keys } from './topology.js';
 
@@ -68,6 +68,7 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
       persistent: options.persistent ?? false,
       brokerSideDelay: false,
       passivePeek: true,
+      idleExpiry: true,
     },
     ensureChannel: ensure,
     async publish(messages: readonly OutgoingMessage[]) {
@@ -90,13 +91,26 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
               await ensureChannel(redis, prefix, { ...channel, groups: others }),
             );
             await ensureGroup(redis, prefix, channel, group, consumerOptions.start);
+            await touchChannel(redis, prefix, channel, [group]);
           },
         },
         consumerOptions,
       );
       consumers.add(consumer);
+      // While it consumes, the channel's keys do not expire (a failed renewal is retried a third later).
+      const keepAlive =
+        channel.idleExpiryMs === undefined
+          ? undefined
+          : setInterval(
+              () =>
+                void command()
+                  .then((redis) => touchChannel(redis, prefix, channel, [group]))
+                  .catch(() => {}),
+              Math.max(100, Math.floor(channel.idleExpiryMs / 3)),
+            ).unref();
       const close = consumer.close.bind(consumer);
       consumer.close = async () => {
+        clearInterval(keepAlive);
         consumers.delete(consumer);
         await close();
       };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { SwitchyardError } from '../../errors/index.js';
 import type { OutgoingMessage } from '../adapter.js';
-import { keysFor, readMeta, type ChannelMeta } from './topology.js';
+import { keysFor, publishExpiring, readMeta, type ChannelMeta } from './topology.js';
 import { assertPartitionInRange } from '../partition.js';
 
 /** Field names of a stream entry. The body is stored as raw bytes. */
@@ -82,25 +82,44 @@ export class Publisher {
         body,
       ];
     };
+    const expiring = (m: OutgoingMessage) => this.metas.get(m.channel)?.idleExpiryMs !== undefined;
+    const meta = (m: OutgoingMessage) => keysFor(this.prefix, m.channel).meta;
     // One XADD is atomic by itself; a batch needs MULTI/EXEC to be all or nothing.
     if (messages.length === 1) {
+      const m = messages[0]!;
+      let id: unknown;
       try {
-        await redis.call('XADD', ...xadd(messages[0]!));
+        id = expiring(m)
+          ? await redis.eval(publishExpiring.source, 2, meta(m), ...xadd(m))
+          : await redis.call('XADD', ...xadd(m));
       } catch (error) {
         throw new SwitchyardError('UNAVAILABLE', `Redis refused the message: ${(error as Error).message}`, {
           cause: error,
         });
       }
+      if (id === null) throw this.expired(m.channel);
       return;
     }
     const tx = redis.multi();
-    for (const m of messages) tx.call('XADD', ...xadd(m));
+    for (const m of messages)
+      if (expiring(m)) tx.eval(publishExpiring.source, 2, meta(m), ...xadd(m));
+      else tx.call('XADD', ...xadd(m));
     const results = await tx.exec();
     if (results === null) throw new SwitchyardError('UNAVAILABLE', 'Redis discarded the publish transaction');
-    for (const [error] of results)
+    for (const [i, [error, id]] of results.entries()) {
       if (error)
         throw new SwitchyardError('UNAVAILABLE', `Redis refused a message of the batch: ${error.message}`, {
           cause: error,
         });
+      if (id === null) throw this.expired(messages[i]!.channel);
+    }
+  }
+
+  /** The channel expired (idle): forgotten here, so that a later `ensureChannel` starts afresh. */
+  private expired(channel: string): SwitchyardError {
+    this.forget(channel);
+    return new SwitchyardError('NOT_FOUND', `Channel ${channel} does not exist on Redis (it expired idle)`, {
+      details: { channel },
+    });
   }
 }

@@ -133,6 +133,7 @@ describe('Redis Streams broker adapter', { timeout: 60_000 }, () => {
       persistent: false,
       brokerSideDelay: false,
       passivePeek: true,
+      idleExpiry: true,
     });
   });
 
@@ -303,6 +304,38 @@ describe('Redis Streams broker adapter', { timeout: 60_000 }, () => {
     try {
       const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       assert.deepEqual(keys, []);
+    } finally {
+      redis.disconnect();
+    }
+  });
+  test('an idle channel leaves no key behind, and a late publish from another adapter cannot revive it', async () => {
+    const prefix = unique('sytest');
+    cleanups.push(() => deleteKeys(url, `${prefix}:*`));
+    const owner = broker({ prefix });
+    const spec: ChannelSpec = { name: unique('replies'), partitions: 2, idleExpiryMs: 1_000 };
+    await owner.ensureChannel(spec);
+    const consumer = owner.consume({ channel: spec, group: 'me', member: 'me' });
+    const replier = broker({ prefix });
+    await replier.publish([message(spec, 1, 'reply')]);
+    const [d] = await take(consumer, 1);
+    await d!.ack();
+    await consumer.close();
+    const redis = await connect({ url, name: 'switchyard-test-check' });
+    const keys = async () => (await redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000))[1];
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await keys()).length > 0) {
+        assert.ok(Date.now() < deadline, `left behind: ${(await keys()).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await assert.rejects(replier.publish([message(spec, 0, 'late')]), (e: unknown) =>
+        SwitchyardError.is(e, 'NOT_FOUND'),
+      );
+      await assert.rejects(
+        replier.publish([message(spec, 0, 'late 1'), message(spec, 1, 'late 2')]),
+        (e: unknown) => SwitchyardError.is(e, 'NOT_FOUND'),
+      );
+      assert.deepEqual(await keys(), []);
     } finally {
       redis.disconnect();
     }

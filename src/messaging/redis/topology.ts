@@ -5,7 +5,7 @@ import { replyCode, runScript, script } from './link.js';
 
 /** Every Redis key the adapter uses for one channel. */
 export interface Keys {
-  /** Hash: `partitions`, `retentionMs` (absent: keep everything), `createdAt`. */
+  /** Hash: `partitions`, `retentionMs` (absent: keep everything), `idleExpiryMs` (absent: never), `createdAt`. */
   readonly meta: string;
   /** Set of the groups that ever consumed the channel (so deleteChannel finds their keys). */
   readonly groups: string;
@@ -34,6 +34,8 @@ export function keysFor(prefix: string, channel: string): Keys {
 export interface ChannelMeta {
   readonly partitions: number;
   readonly retentionMs: number | undefined;
+  /** Its keys expire unless a consumer renews them (`touchChannel`); publishes go through `publishExpiring`. */
+  readonly idleExpiryMs?: number;
 }
 
 // Creates the meta hash if missing; returns the stored partition count either way (atomic: no race
@@ -43,6 +45,7 @@ local current = redis.call('HGET', KEYS[1], 'partitions')
 if current then return tonumber(current) end
 redis.call('HSET', KEYS[1], 'partitions', ARGV[1], 'createdAt', ARGV[3])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'retentionMs', ARGV[2]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'idleExpiryMs', ARGV[4]) end
 return tonumber(ARGV[1])
 `);
 
@@ -56,6 +59,8 @@ export function validate(spec: ChannelSpec): void {
     );
   if (spec.retentionMs !== undefined && !(spec.retentionMs > 0))
     throw new SwitchyardError('INVALID_ARGUMENT', `retentionMs must be positive`);
+  if (spec.idleExpiryMs !== undefined && !(Number.isInteger(spec.idleExpiryMs) && spec.idleExpiryMs > 0))
+    throw new SwitchyardError('INVALID_ARGUMENT', `idleExpiryMs must be a positive integer`);
 }
 
 /** Idempotent; refuses a partition count different from the stored one. Creates `spec.groups`. */
@@ -63,7 +68,12 @@ export async function ensureChannel(redis: Redis, prefix: string, spec: ChannelS
   validate(spec);
   const keys = keysFor(prefix, spec.name);
   const stored = Number(
-    await runScript(redis, ensureMeta, [keys.meta], [spec.partitions, spec.retentionMs ?? '', Date.now()]),
+    await runScript(
+      redis,
+      ensureMeta,
+      [keys.meta],
+      [spec.partitions, spec.retentionMs ?? '', Date.now(), spec.idleExpiryMs ?? ''],
+    ),
   );
   if (stored !== spec.partitions)
     throw new SwitchyardError(
@@ -72,6 +82,8 @@ export async function ensureChannel(redis: Redis, prefix: string, spec: ChannelS
       { details: { channel: spec.name, partitions: spec.partitions, existing: stored } },
     );
   for (const group of spec.groups ?? []) await ensureGroup(redis, prefix, spec, group);
+  // Declaring counts as a use: the channel lives at least one idle period before its first consumer.
+  if (spec.idleExpiryMs !== undefined) await touchChannel(redis, prefix, spec, spec.groups ?? []);
   return readMeta(redis, prefix, spec.name) as Promise<ChannelMeta>;
 }
 
@@ -80,14 +92,58 @@ export async function readMeta(
   prefix: string,
   channel: string,
 ): Promise<ChannelMeta | undefined> {
-  const [partitions, retention] = await redis.hmget(
+  const [partitions, retention, idle] = await redis.hmget(
     keysFor(prefix, channel).meta,
     'partitions',
     'retentionMs',
+    'idleExpiryMs',
   );
   if (partitions === null) return undefined;
-  return { partitions: Number(partitions), retentionMs: retention === null ? undefined : Number(retention) };
+  return {
+    partitions: Number(partitions),
+    retentionMs: retention === null ? undefined : Number(retention),
+    ...(idle === null ? {} : { idleExpiryMs: Number(idle) }),
+  };
 }
+
+/**
+ * Puts off the expiry of a channel with `idleExpiryMs` by one period: its meta hash, groups set and
+ * partition streams, and the members and load keys of `groups` (leases expire on their own). A
+ * consumer calls it every third of the period; once nobody does, Redis deletes the keys.
+ */
+export async function touchChannel(
+  redis: Redis,
+  prefix: string,
+  spec: ChannelSpec,
+  groups: readonly string[],
+): Promise<void> {
+  if (spec.idleExpiryMs === undefined) return;
+  const keys = keysFor(prefix, spec.name);
+  const pipeline = redis.pipeline();
+  const expire = (key: string) => pipeline.pexpire(key, spec.idleExpiryMs!);
+  expire(keys.meta);
+  expire(keys.groups);
+  for (let p = 0; p < spec.partitions; p++) expire(keys.stream(p));
+  for (const group of groups) {
+    expire(keys.members(group));
+    expire(keys.load(group));
+  }
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+}
+
+/**
+ * XADD to a channel with an idle expiry (KEYS: meta, stream; ARGV: the XADD arguments after the key):
+ * nil once the channel expired, so a late publish cannot bring it back, and a stream it creates gets
+ * the channel's remaining time.
+ */
+export const publishExpiring = script(`
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 then return false end
+local id = redis.call('XADD', KEYS[2], unpack(ARGV))
+if ttl > 0 and redis.call('PTTL', KEYS[2]) == -1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return id
+`);
 
 /**
  * Creates the group on every partition stream (and the streams) if missing. From `0` (`'oldest'`) it
