@@ -1,6 +1,7 @@
 import type { AnyContract } from '../../contract/index.js';
 import type { Messaging, Subscription } from '../../messaging/bus/index.js';
 import type { Identity } from '../policies/seams.js';
+import { RecentEvents } from './recent-events.js';
 
 /** One event as streams send it. */
 export interface StreamEvent {
@@ -41,18 +42,15 @@ export async function eventFeed(options: {
 }): Promise<EventFeed> {
   const listeners = new Set<Listener>();
   const capacity = options.replayEvents ?? defaultReplayEvents;
-  const recent: StreamEvent[] = [];
-  const kept = new Set<string>();
+  const recent = new RecentEvents(capacity);
   const handlers: Record<string, (payload: unknown, ctx: unknown, message: { id: string }) => void> = {};
   for (const event of options.events)
     handlers[event] = (payload, _ctx, message) => {
       const item = { id: message.id, event, payload };
       if (capacity > 0) {
         // A redelivered event keeps its id: clients got it the first time.
-        if (kept.has(item.id)) return;
-        kept.add(item.id);
+        if (recent.has(item.id)) return;
         recent.push(item);
-        if (recent.length > capacity) kept.delete(recent.shift()!.id);
       }
       for (const listener of listeners) listener(item);
     };
@@ -62,10 +60,8 @@ export async function eventFeed(options: {
   return {
     listen(listener, after) {
       // Replay and registration happen in one turn: no event can fall between them.
-      const resumed = after !== undefined && kept.has(after);
-      if (resumed)
-        for (let i = recent.findIndex((e) => e.id === after) + 1; i < recent.length; i++)
-          listener(recent[i]!);
+      const resumed = after !== undefined && recent.has(after);
+      if (resumed) for (const event of recent.after(after)) listener(event);
       listeners.add(listener);
       return { stop: () => void listeners.delete(listener), resumed };
     },
