@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
 import type { Db } from './store.js';
-import { prepare } from './statements.js';
+import { newOffsetOf, prepare } from './statements.js';
 
 export interface ConsumerContext {
   readonly db: Db;
@@ -78,7 +78,6 @@ export class EmbeddedConsumer implements Consumer {
   private readonly group: string;
   private readonly member: string;
   private readonly partitions: number;
-  private readonly startAtEnd: boolean;
   /** The channel has an idle expiry, which every heartbeat puts off. */
   private readonly expires: boolean;
   private readonly stmts: ReturnType<typeof prepare>;
@@ -94,7 +93,6 @@ export class EmbeddedConsumer implements Consumer {
     this.group = options.group;
     this.member = options.member;
     this.partitions = options.channel.partitions;
-    this.startAtEnd = options.start === 'end';
     this.expires = options.channel.idleExpiryMs !== undefined;
     this.stmts = prepare(ctx.db);
     this.fetchTransaction = ctx.db.transaction(this.fetchIn.bind(this));
@@ -270,7 +268,7 @@ export class EmbeddedConsumer implements Consumer {
       let off = this.offsets.get(p) ?? (this.stmts.offset.get(channel, group, p) as OffsetRow | undefined);
       if (!off) {
         // Gone while consuming (deleteGroup): declared again where a new group starts.
-        this.stmts.newOffset.run(channel, group, p, this.startAtEnd ? 1 : 0, channel, p);
+        this.stmts.newOffset.run(newOffsetOf(channel, group, p, this.options.start));
         off = this.stmts.offset.get(channel, group, p) as OffsetRow;
       }
       const ack = acks.get(p);

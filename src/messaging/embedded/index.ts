@@ -13,7 +13,7 @@ import { peeker } from './peek.js';
 import { busFor, openStore, type Synchronous } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
 import { GroupCommit } from './group-commit.js';
-import { prepare } from './statements.js';
+import { newOffsetOf, prepare } from './statements.js';
 
 export interface EmbeddedBrokerOptions {
   /** SQLite file shared by the processes of one machine (created if missing; WAL mode). */
@@ -99,8 +99,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
           throw new SwitchyardError('INVALID_ARGUMENT', 'A group needs a name', {
             details: { channel: spec.name },
           });
-        for (let p = 0; p < spec.partitions; p++)
-          declareGroup.run(spec.name, group, p, start === 'end' ? 1 : 0, spec.name, p);
+        for (let p = 0; p < spec.partitions; p++) declareGroup.run(newOffsetOf(spec.name, group, p, start));
       }
     })
     .immediate.bind(null);

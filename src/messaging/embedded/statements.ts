@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { GroupStart } from '../adapter.js';
 import type { Db } from './store.js';
 
 /** The consumer's statements on the log's tables (see `store.ts`). */
@@ -20,8 +21,9 @@ const sql = {
   offset: `SELECT acked, pending_seq, deliveries, not_before FROM sy_offsets
     WHERE channel = ? AND grp = ? AND partition = ?`,
   // A group starts at 0 (everything kept) or at its partition's last seq (only what comes next).
-  newOffset: `INSERT OR IGNORE INTO sy_offsets (channel, grp, partition, acked) VALUES (?, ?, ?,
-    CASE WHEN ? THEN (SELECT coalesce(max(seq), 0) FROM sy_messages WHERE channel = ? AND partition = ?) ELSE 0 END)`,
+  newOffset: `INSERT OR IGNORE INTO sy_offsets (channel, grp, partition, acked) VALUES (@channel, @group, @partition,
+    CASE WHEN @atEnd THEN (SELECT coalesce(max(seq), 0) FROM sy_messages
+      WHERE channel = @channel AND partition = @partition) ELSE 0 END)`,
   next: `SELECT seq, id, headers, body FROM sy_messages
     WHERE channel = ? AND partition = ? AND seq > ? ORDER BY seq LIMIT 1`,
   deliver: `UPDATE sy_offsets SET acked = ?, pending_seq = ?, deliveries = ?, not_before = 0
@@ -34,6 +36,11 @@ const sql = {
 };
 
 export type Statements = Record<keyof typeof sql, Database.Statement>;
+
+/** The parameters of `newOffset`: a group's offset row of one partition, where a new group starts. */
+export function newOffsetOf(channel: string, group: string, partition: number, start: GroupStart = 'oldest') {
+  return { channel, group, partition, atEnd: start === 'end' ? 1 : 0 };
+}
 
 export function prepare(db: Db): Statements {
   return Object.fromEntries(

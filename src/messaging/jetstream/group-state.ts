@@ -1,6 +1,6 @@
 import type { ConsumerInfo, JetStreamManager } from 'nats';
 import { unknownChannel, unknownGroup } from '../adapter.js';
-import { isNotFound, partitionsOf, type Names } from './topology.js';
+import { isNotFound, storedPartitions, type Names } from './topology.js';
 
 /**
  * What `peek` and `lag` read of a group without consuming: the durable consumer of each partition of
@@ -13,13 +13,8 @@ export async function groupConsumers(
   channel: string,
   group: string,
 ): Promise<(ConsumerInfo | undefined)[]> {
-  let partitions: number;
-  try {
-    partitions = partitionsOf((await jsm.streams.info(names.stream)).config.description) ?? 0;
-  } catch (error) {
-    if (isNotFound(error)) throw unknownChannel(channel);
-    throw error;
-  }
+  const partitions = await storedPartitions(jsm, names);
+  if (partitions === undefined) throw unknownChannel(channel);
   const consumers = await Promise.all(
     Array.from({ length: partitions }, (_, p) =>
       jsm.consumers.info(names.stream, names.durable(group, p)).catch((error: unknown) => {

@@ -21,7 +21,7 @@ import {
   declareConsumer,
   isNotFound,
   namesFor,
-  partitionsOf,
+  storedPartitions,
   validPrefix,
   type TopologySettings,
 } from './topology.js';
@@ -187,13 +187,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStream
     async deleteGroup(channel: string, group: string) {
       const { jsm } = await link.get();
       const names = namesFor(prefix, channel);
-      const partitions = await jsm.streams.info(names.stream).then(
-        (info) => partitionsOf(info.config.description) ?? 0,
-        (error: unknown) => {
-          if (isNotFound(error)) return 0;
-          throw error;
-        },
-      );
+      const partitions = (await storedPartitions(jsm, names)) ?? 0;
       for (let p = 0; p < partitions; p++)
         await jsm.consumers.delete(names.stream, names.durable(group, p)).catch((error: unknown) => {
           if (!isNotFound(error)) throw error;

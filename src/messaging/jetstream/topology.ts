@@ -104,6 +104,16 @@ export function partitionsOf(description: string | undefined): number | undefine
   return readDescription(description)?.partitions;
 }
 
+/** The partition count the channel's stream keeps; undefined when the stream does not exist. */
+export async function storedPartitions(jsm: JetStreamManager, names: Names): Promise<number | undefined> {
+  try {
+    return partitionsOf((await jsm.streams.info(names.stream)).config.description) ?? 0;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 export function isNotFound(error: unknown): boolean {
   const api = (error as { api_error?: { err_code?: number } }).api_error;
   return (

@@ -196,23 +196,28 @@ export async function declareGroup(
   }
 }
 
+/**
+ * Every group record of a channel, taken unacknowledged: what the caller does not acknowledge goes back
+ * to the queue when the AMQP channel closes.
+ */
+async function* groupRecords(ch: Channel, names: Names) {
+  for (;;) {
+    const msg = await ch.get(names.groups, { noAck: false });
+    if (msg === false) return;
+    const record = parseRecord(msg.content);
+    if (record) yield { msg, ...record };
+  }
+}
+
 /** Reads the group records of a channel without consuming them. */
 async function recordedGroups(ch: Channel, names: Names): Promise<Map<string, number>> {
   const groups = new Map<string, number>();
-  for (;;) {
-    const msg = await ch.get(names.groups, { noAck: false });
-    if (msg === false) break;
-    const record = parseRecord(msg.content);
-    if (record) groups.set(record.group, Math.max(groups.get(record.group) ?? 0, record.partitions));
-  }
-  // Unacknowledged gets go back to the queue when the channel closes.
+  for await (const { group, partitions } of groupRecords(ch, names))
+    groups.set(group, Math.max(groups.get(group) ?? 0, partitions));
   return groups;
 }
 
-/**
- * Deletes a group's partition queues (with what they hold) and its record. The records of other groups
- * taken to look at go back when the AMQP channel closes.
- */
+/** Deletes a group's partition queues (with what they hold) and its record. */
 export async function deleteGroupQueues(
   model: ChannelModel,
   settings: TopologySettings,
@@ -225,12 +230,7 @@ export async function deleteGroupQueues(
     for (let p = 0; p < partitions; p++) await ch.deleteQueue(names.queue(group, p));
   });
   await withChannel(model, async (ch) => {
-    for (;;) {
-      const msg = await ch.get(names.groups, { noAck: false });
-      if (msg === false) break;
-      const record = parseRecord(msg.content);
-      if (record?.group === group) ch.ack(msg);
-    }
+    for await (const record of groupRecords(ch, names)) if (record.group === group) ch.ack(record.msg);
   }).catch((error: unknown) => {
     if (amqpCode(error) !== 404) throw error;
   });
