@@ -48,8 +48,9 @@ export const groups: BenchGroup[] = [
     about: engineAbout(
       'NATS 2.9 with JetStream at 127.0.0.1:4222, file storage everywhere. Switchyard: `jetStreamBroker` ' +
         '(a stream per channel with a subject per partition, publishes with `Nats-Msg-Id` awaiting the ' +
-        'PubAck, a durable pull consumer per group and partition with MaxAckPending 1, one pull of one ' +
-        'message at a time per partition, acks confirmed by the server, partition leases in a KV bucket).',
+        'PubAck, a durable pull consumer per group and partition with MaxAckPending 1, one message at a ' +
+        'time per partition from a pull request of 128 kept open, acks confirmed by the server, ' +
+        'partition leases in a KV bucket).',
       'Raw: nats.js on one connection, a stream of one subject, `js.publish` awaiting its PubAck, one ' +
         `durable pull consumer (explicit ack, \`max_ack_pending: ${inFlight}\`) read with ` +
         `\`consumer.consume({ max_messages: ${inFlight} })\` and \`msg.ack()\` after the handler (not ` +

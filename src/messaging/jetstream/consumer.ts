@@ -46,11 +46,17 @@ interface Owned {
 const encoder = new TextEncoder();
 
 /**
+ * Messages one pull request asks for. MaxAckPending 1 still hands them out one at a time, each once
+ * the one before is settled; the batch only spares a request per message.
+ */
+const pullBatch = 128;
+
+/**
  * One member of a group. Partition ownership lives in a JetStream KV bucket whose TTL is the lease:
  * members put a heartbeat key, count live members, claim free partition leases with `create` up to
  * ceil(partitions / members), renew theirs with `update(revision)` and give back extras. Each owned
- * partition has one worker pulling one message at a time from the group's durable consumer for that
- * partition (MaxAckPending=1), pulling again once the ack/nak is sent (see `deliver`).
+ * partition has one worker taking one message at a time from the group's durable consumer for that
+ * partition (MaxAckPending=1): the server hands out the next once the ack/nak is in (see `deliver`).
  */
 export class JetStreamConsumer implements Consumer {
   private readonly names: Names;
@@ -257,16 +263,16 @@ export class JetStreamConsumer implements Consumer {
     return !this.closed && !owned.stopped && !owned.releasing && Date.now() - owned.renewedAt < this.ttlMs;
   }
 
-  /** Pulls one message at a time for one owned partition. */
+  /** Takes the messages of one owned partition, one at a time. */
   private async work(owned: Owned): Promise<void> {
     let failures = 0;
     let puller: Puller | undefined;
     try {
       while (this.active(owned)) {
-        let pulled: { msg: Msg; reply: string } | null;
+        let msg: Msg | null;
         try {
           puller ??= await this.puller(owned.partition);
-          pulled = await this.pull(puller);
+          msg = await this.pull(puller);
           failures = 0;
         } catch (error) {
           if ((error as { code?: string }).code === '503' || (error as { missing?: boolean }).missing) {
@@ -277,16 +283,16 @@ export class JetStreamConsumer implements Consumer {
           await this.sleep(backoff(failures++));
           continue;
         }
-        if (!pulled) continue;
-        const { nc } = await this.deps.link.get();
+        if (!msg) continue;
         if (!this.active(owned)) {
-          await this.settle(nc, pulled.reply, '-NAK');
+          await puller.giveBack(msg);
           break;
         }
-        await this.deliver(nc, owned, pulled.msg, pulled.reply);
+        const { nc } = await this.deps.link.get();
+        await this.deliver(nc, puller, owned, msg);
       }
     } finally {
-      puller?.close();
+      await puller?.close();
     }
     owned.worker = undefined;
     if (owned.releasing && !this.closed) await this.release(owned);
@@ -295,14 +301,16 @@ export class JetStreamConsumer implements Consumer {
   private async puller(partition: number): Promise<Puller> {
     const { nc } = await this.deps.link.get();
     const durable = this.names.durable(this.options.group, partition);
-    const request = encoder.encode(
-      JSON.stringify({ batch: 1, expires: this.deps.pullExpiresMs * 1_000_000 }),
-    );
-    return Puller.open(nc, `$JS.API.CONSUMER.MSG.NEXT.${this.names.stream}.${durable}`, request);
+    return Puller.open(nc, `$JS.API.CONSUMER.MSG.NEXT.${this.names.stream}.${durable}`, {
+      batch: pullBatch,
+      expiresMs: this.deps.pullExpiresMs,
+    });
   }
 
-  private async pull(puller: Puller): Promise<{ msg: Msg; reply: string } | null> {
-    const msg = await puller.next(this.deps.pullExpiresMs + 5_000);
+  /** The next message, or null when the pull request ended without one. */
+  private async pull(puller: Puller): Promise<Msg | null> {
+    const msg = await puller.next();
+    if (!msg) return null;
     const code = msg.headers?.code ?? 0;
     if (code === 404 || code === 408) return null;
     if (code >= 400)
@@ -310,22 +318,11 @@ export class JetStreamConsumer implements Consumer {
         // 409: the consumer went away; 503: no JetStream behind the subject (yet).
         missing: code === 409 || code === 503,
       });
-    const reply = msg.reply;
-    return reply?.startsWith('$JS.ACK.') ? { msg, reply } : null;
+    return msg.reply?.startsWith('$JS.ACK.') ? msg : null;
   }
 
-  /** Sends an ack-protocol message and waits for the server to confirm it (best effort). */
-  private async settle(nc: NatsConnection, reply: string, body: string): Promise<boolean> {
-    try {
-      await nc.request(reply, encoder.encode(body), { timeout: 5_000 });
-      return true;
-    } catch {
-      // Not confirmed: the server redelivers after ack_wait (at least once).
-      return false;
-    }
-  }
-
-  private async deliver(nc: NatsConnection, owned: Owned, msg: Msg, reply: string): Promise<void> {
+  private async deliver(nc: NatsConnection, puller: Puller, owned: Owned, msg: Msg): Promise<void> {
+    const reply = msg.reply!;
     const { id, headers } = applicationHeaders(msg.headers);
     let settled = false;
     let finish!: () => void;
@@ -334,17 +331,21 @@ export class JetStreamConsumer implements Consumer {
     const progress = setInterval(() => {
       if (!settled) nc.publish(reply, encoder.encode('+WPI'));
     }, this.tickMs);
-    const settle = async (body: string) => {
+    const settle = async (body: string, leaving = !this.active(owned)) => {
       if (settled) return;
       settled = true;
       clearInterval(progress);
-      const confirmed = this.settle(nc, reply, body);
-      // The next pull may leave now: it follows the ack on the same connection, so the server has
-      // settled this message before it hands out the next one (MaxAckPending=1), one round trip sooner.
+      // A partition leaving this member: end the pull request first, or the server hands it the next
+      // message (or this one again) the moment this settlement is in.
+      const late = leaving ? await puller.stopPulling() : [];
+      const confirmed = puller.settle(reply, body);
+      if (late.length > 0) void puller.giveBack(...late);
+      // The worker may wait for the next message now: the server hands it out once it has processed
+      // this settlement (MaxAckPending=1), which comes first on the same connection.
       finish();
       await confirmed;
     };
-    owned.drop = () => settle('-NAK');
+    owned.drop = () => settle('-NAK', true);
     this.deliveries.push({
       channel: this.options.channel.name,
       partition: owned.partition,

@@ -44,7 +44,10 @@ export interface JetStreamBrokerOptions {
   leaseMs?: number;
   /** Window in which a repeated `Nats-Msg-Id` is dropped by the stream; default 120000 (capped by retention). */
   dedupWindowMs?: number;
-  /** How long one pull waits on the server; default 1000. A closing consumer waits up to this long. */
+  /**
+   * How long one pull request stays open on the server; default 1000. A partition leaving a member
+   * (a closing consumer, say) waits up to this + 250 ms for its request to end.
+   */
   pullExpiresMs?: number;
   /** How long `publish` keeps retrying one unconfirmed message (same id, so no duplicates); default 10000. */
   publishTimeoutMs?: number;
@@ -201,6 +204,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStream
     async close() {
       closed = true;
       await Promise.all([...consumers].map((c) => c.close()));
+      publisher.close();
       await expiry.close();
       await link.close();
     },

@@ -225,6 +225,35 @@ describe('JetStream broker adapter', { timeout: 90_000 }, () => {
     await second.close();
   });
 
+  test('a partition handed to another member mid-stream moves on without redelivering its next message', async () => {
+    const { adapter, spec } = await setup(2);
+    const a = ownership();
+    const first = adapter.consume({ channel: spec, group: 'g', member: unique('a'), onEvent: a.onEvent });
+    await until(() => a.owned.size === 2, 8_000, 'the first member to own both');
+    await adapter.publish([0, 1, 2, 3, 4, 5].map((n) => message(spec, n % 2, n)));
+    for (const d of await take(first, 2)) await d.ack();
+    // A second member makes the first give one partition back; its open pull request must end before
+    // the partition's last ack, or the server hands the next message to a member that is leaving.
+    const b = ownership();
+    const second = adapter.consume({ channel: spec, group: 'g', member: unique('b'), onEvent: b.onEvent });
+    const got: Delivery[] = [];
+    const drain = async (consumer: Consumer) => {
+      for (;;) {
+        const [d] = await take(consumer, 1, 3_000).catch(() => []);
+        if (!d) return;
+        got.push(d);
+        await d.ack();
+      }
+    };
+    await Promise.all([drain(first), drain(second), until(() => b.owned.size === 1, 10_000, 'a 1/1 split')]);
+    assert.deepEqual(got.map((d) => d.headers.n).sort(), ['2', '3', '4', '5']);
+    assert.deepEqual(
+      got.map((d) => d.deliveryCount),
+      [1, 1, 1, 1],
+    );
+    await Promise.all([first.close(), second.close()]);
+  });
+
   test('nak(delay) redelivers after the delay, holding the partition meanwhile', async () => {
     const { adapter, spec } = await setup(1);
     await adapter.publish([message(spec, 0, 1), message(spec, 0, 2)]);

@@ -1,7 +1,8 @@
-import type { JetStreamClient, MsgHdrs } from 'nats';
+import type { MsgHdrs } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
 import type { OutgoingMessage } from '../adapter.js';
 import type { Link, NatsModule } from './link.js';
+import { PubAcks } from './pub-acks.js';
 import { isNotFound, namesFor, type Names } from './topology.js';
 
 export interface PublisherSettings {
@@ -22,6 +23,7 @@ function isNoResponders(error: unknown): boolean {
 export class Publisher {
   /** Per channel: names are built from escaped tokens, worth doing once rather than per message. */
   private readonly names = new Map<string, Names>();
+  private acks: Promise<PubAcks> | undefined;
 
   constructor(
     private readonly link: Link,
@@ -30,10 +32,22 @@ export class Publisher {
 
   async publish(nats: NatsModule, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const { js } = await this.link.get();
-    const results = await Promise.allSettled(messages.map((m) => this.one(nats, js, m)));
+    const acks = await this.pubAcks();
+    const results = await Promise.allSettled(messages.map((m) => this.one(nats, acks, m)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  private async pubAcks(): Promise<PubAcks> {
+    const { nc } = await this.link.get();
+    const current = await this.acks?.catch(() => undefined);
+    if (current?.connection === nc) return current;
+    this.acks = PubAcks.open(nc);
+    return this.acks;
+  }
+
+  close(): void {
+    void this.acks?.then((acks) => acks.close());
   }
 
   private async streamMissing(stream: string): Promise<boolean> {
@@ -46,7 +60,7 @@ export class Publisher {
     }
   }
 
-  private async one(nats: NatsModule, js: JetStreamClient, m: OutgoingMessage): Promise<void> {
+  private async one(nats: NatsModule, acks: PubAcks, m: OutgoingMessage): Promise<void> {
     let names = this.names.get(m.channel);
     if (!names) {
       // Reply channels come and go with instances: keep the cache bounded.
@@ -55,17 +69,14 @@ export class Publisher {
     }
     const headers: MsgHdrs = nats.headers();
     for (const [key, value] of Object.entries(m.headers)) headers.set(key, value);
+    headers.set('Nats-Msg-Id', m.id);
+    headers.set('Nats-Expected-Stream', names.stream);
     const deadline = Date.now() + this.settings.publishTimeoutMs;
     let attempt = 0;
     for (;;) {
       const left = deadline - Date.now();
       try {
-        await js.publish(names.subject(m.partition), m.body, {
-          msgID: m.id,
-          headers,
-          expect: { streamName: names.stream },
-          timeout: Math.max(250, Math.min(5_000, left)),
-        });
+        await acks.publish(names.subject(m.partition), m.body, headers, Math.max(250, Math.min(5_000, left)));
         return;
       } catch (error) {
         const retriable = isNoResponders(error) || (error as { code?: string }).code === 'TIMEOUT';
