@@ -40,8 +40,9 @@ export const groups: BenchGroup[] = [
     about: engineAbout(
       'Redis 7.0 at 127.0.0.1:6379, as configured here (`appendonly no`: for every side a confirmed ' +
         'message is in Redis memory, not on disk). Switchyard: `redisStreamsBroker` (a stream per ' +
-        'partition, a consumer group per group, each single-message publish one XADD, one blocking XREADGROUP of ' +
-        'COUNT 1 per owned partition with nothing in flight, XACK per message, partition leases).',
+        'partition, a consumer group per group, each single-message publish one XADD, one blocking XREADGROUP ' +
+        'reading up to 32 entries ahead of each owned partition with nothing in flight, handed out one at a ' +
+        'time, XACK per message, partition leases).',
       'Raw: ioredis, `XADD` on a command connection resolving on its reply, one stream and one consumer ' +
         `group read by \`XREADGROUP COUNT ≤ ${inFlight} BLOCK\` on a connection of its own keeping at ` +
         `most ${inFlight} messages unacknowledged, \`XACK\` per message after the handler. Moleculer: ` +

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
 import { unfixable } from '../adapter-errors.js';
-import { parseEntry, type RawEntry } from './entry.js';
+import { isAfter, parseEntry, type RawEntry } from './entry.js';
 import { backoff, connect, replyCode } from './link.js';
 import { Ownership, slotsFor, type Slot } from './ownership.js';
 import { keysFor } from './topology.js';
@@ -17,11 +17,18 @@ export interface ConsumerDeps {
   readonly prepare: (redis: Redis) => Promise<void>;
 }
 
+/** Entries read at once from each partition stream, handed out one at a time. */
+const readAhead = 32;
+
 /**
  * One member of a group. Partition ownership is by lease keys; the member's share comes from the
- * group's member registry (`shareOf`). One connection per consumer blocks in one XREADGROUP (COUNT 1 per
- * stream) over every owned partition that has nothing in flight; acks, claims and leases go through
- * the adapter's command connection.
+ * group's member registry (`shareOf`). One connection per consumer blocks in one XREADGROUP over every
+ * owned partition that has nothing in flight, reading up to `readAhead` entries of each; a partition
+ * hands them out one at a time, the next once the one before is acked, so per-key order holds and a
+ * busy partition needs a read per `readAhead` messages instead of one per message. Entries read ahead
+ * are pending in the group like the one in flight: a nak, a failed ack or a lost partition leaves them
+ * there, and whoever reads the partition next claims them oldest first. Acks, claims and leases go
+ * through the adapter's command connection.
  */
 export class RedisConsumer implements Consumer {
   private readonly deliveries = new DeliveryQueue<Delivery>(() => this.close());
@@ -101,7 +108,7 @@ export class RedisConsumer implements Consumer {
         }
         for (const slot of this.slots)
           if (slot.recover && this.readable(slot) && !this.closed) await this.recover(redis, slot);
-        const ready = this.slots.filter((s) => !s.recover && this.readable(s));
+        const ready = this.slots.filter((s) => !s.recover && s.buffered.length === 0 && this.readable(s));
         if (this.closed) break;
         if (ready.length === 0) await this.idle(this.tickMs);
         else await this.read(ready);
@@ -168,7 +175,7 @@ export class RedisConsumer implements Consumer {
         group,
         member,
         'COUNT',
-        1,
+        readAhead,
         'BLOCK',
         this.blockMs,
         'STREAMS',
@@ -181,13 +188,14 @@ export class RedisConsumer implements Consumer {
     if (!Array.isArray(reply)) return;
     for (const [key, entries] of reply as [Buffer, RawEntry[]][]) {
       const slot = this.byStream.get(key.toString());
-      const entry = entries[0];
+      const [entry, ...rest] = entries;
       if (!slot || !entry) continue;
       if (!slot.owned || this.closed) {
-        // Lost while blocked: leave it pending for whoever owns the partition next.
+        // Lost while blocked: leave them pending for whoever owns the partition next.
         slot.recover = true;
         continue;
       }
+      slot.buffered = rest;
       this.deliver(slot, entry, 1);
     }
   }
@@ -215,7 +223,10 @@ export class RedisConsumer implements Consumer {
           number,
           number,
         ][];
-        this.deliver(slot, entry, Math.max(2, Number(pending[0]?.[3] ?? 2)));
+        const entryId = entry[0].toString();
+        // Trimmed from under a nak, the next one claimed may be one we still hold as read ahead.
+        while (slot.buffered[0] && !isAfter(slot.buffered[0][0].toString(), entryId)) slot.buffered.shift();
+        this.deliver(slot, entry, Math.max(2, Number(pending[0]?.[3] ?? 2)), true);
         return;
       }
       // Entries trimmed away by retention are dropped from the pending list by XAUTOCLAIM itself.
@@ -227,14 +238,23 @@ export class RedisConsumer implements Consumer {
     }
   }
 
-  private deliver(slot: Slot, raw: RawEntry, deliveryCount: number): void {
+  private deliver(slot: Slot, raw: RawEntry, deliveryCount: number, claimed = false): void {
     const { entryId, id, headers, body } = parseEntry(raw);
     slot.inFlight = true;
     slot.recover = false;
     let settled = false;
     const done = (redeliver: boolean) => {
-      if (redeliver) slot.recover = true;
       slot.inFlight = false;
+      // The read-ahead entries wait behind a redelivery: it is claimed (the oldest pending), then they follow.
+      const next = redeliver ? undefined : slot.buffered.shift();
+      if (next && this.keeps(slot)) return this.deliver(slot, next, 1);
+      if (next) {
+        // Left pending: whoever reads the partition next claims them, oldest first.
+        slot.buffered = [];
+        slot.recover = true;
+      }
+      // After a claimed one, more of a previous owner's may be pending: claim until none is left.
+      if (redeliver || claimed) slot.recover = true;
       this.wake();
     };
     this.deliveries.push({
@@ -268,6 +288,11 @@ export class RedisConsumer implements Consumer {
         done(true);
       },
     });
+  }
+
+  /** Still this member's to hand out: owned, not being given back, within its lease. */
+  private keeps(slot: Slot): boolean {
+    return slot.owned && !slot.releasing && !this.closed && Date.now() < slot.leaseUntil;
   }
 
   private idle(ms: number): Promise<void> {

@@ -14,6 +14,13 @@ export interface Entry {
   readonly publishedAt: number;
 }
 
+/** Whether stream entry id `a` (`<ms>-<seq>`) comes after `b`. */
+export function isAfter(a: string, b: string): boolean {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs! > bMs! || (aMs === bMs && aSeq! > bSeq!);
+}
+
 export function parseEntry([rawId, raw]: RawEntry): Entry {
   const values = new Map<string, Buffer>();
   for (let i = 0; raw && i + 1 < raw.length; i += 2) values.set(raw[i]!.toString(), raw[i + 1]!);

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ConsumerEvent } from '../adapter.js';
 import { murmur3 } from '../partition.js';
 import { acquire, heartbeat, leave, release, renew, shareOf } from './leases.js';
+import type { RawEntry } from './entry.js';
 import type { Keys } from './topology.js';
 
 /** What a member knows about one partition. */
@@ -13,6 +14,8 @@ export interface Slot {
   leaseUntil: number;
   /** Handed out and not yet acked / nak'ed (a nak's delay counts as in flight). */
   inFlight: boolean;
+  /** Read ahead, in order, not yet handed out: pending in the group like the one in flight. */
+  buffered: RawEntry[];
   /** Pending entries (ours after a lost read or a nak, or the previous owner's) come before new ones. */
   recover: boolean;
   /** Part of the outstanding XREADGROUP. */
@@ -28,6 +31,7 @@ export function slotsFor(keys: Keys, partitions: number): Slot[] {
     owned: false,
     leaseUntil: 0,
     inFlight: false,
+    buffered: [],
     recover: false,
     reading: false,
     releasing: false,
@@ -134,7 +138,8 @@ export class Ownership {
       }
       slot.owned = true;
       slot.releasing = false;
-      slot.recover = true; // the previous owner's unacknowledged message comes first
+      slot.recover = true; // the previous owner's unacknowledged messages come first
+      slot.buffered = []; // read ahead in an earlier ownership: claimed again with the rest
       slot.leaseUntil = started + leaseMs;
       taken.push(slot.p);
       missing--;
