@@ -21,7 +21,6 @@ const stopTimeoutMs = 15_000;
 
 export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<ServerChild> {
   const child = fork(entry, [kind, JSON.stringify(options)], {
-    execArgv: ['--conditions=source', '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit');

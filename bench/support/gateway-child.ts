@@ -15,7 +15,6 @@ export async function startGatewayServer(
   options: GatewayServerOptions = {},
 ): Promise<Omit<ServerChild, 'kind'>> {
   const child = fork(entry, [kind, JSON.stringify(options)], {
-    execArgv: ['--conditions=source', '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit');

@@ -1,7 +1,7 @@
 /**
  * The processes of the gateway benchmark, one per child (bench/support/gateway-child.ts starts them):
  *
- *   node --conditions=source --import tsx bench/support/gateway-servers.ts <kind> '<options as JSON>'
+ *   node --conditions=source --import tsx --import ./bench/support/compiled.mjs bench/support/gateway-servers.ts <kind> '<options as JSON>'
  *
  * Each sends `{ ready: <host:port> }` over IPC once it serves and stops on the message `stop` or when
  * its parent goes away. Every proxy forwards `POST /v1/echo` to the same echo backend.

@@ -1,7 +1,7 @@
 /**
  * One benchmark server, run as a child process by bench/support/child.ts:
  *
- *   node --conditions=source --import tsx bench/support/server.ts <kind> '<options as JSON>'
+ *   node --conditions=source --import tsx --import ./bench/support/compiled.mjs bench/support/server.ts <kind> '<options as JSON>'
  *
  * It sends `{ ready: <address> }` over IPC once it serves, closes on the message `stop`, and exits
  * when its parent goes away. Every echo server answers with the object it was sent, decoded and
