@@ -88,6 +88,11 @@ export async function startPollingRelay(
   const markRows = remove
     ? `DELETE FROM ${names.outbox} WHERE id = ANY($1::bigint[]) RETURNING ${lag}`
     : `UPDATE ${names.outbox} SET published_at = now() WHERE id = ANY($1::bigint[]) RETURNING ${lag}`;
+  // A backlog grows faster than autovacuum analyzes the table: with statistics from when it was nearly
+  // empty the planner fetches and sorts every unpublished row of a lane (bitmap or sequential scan) to
+  // keep the first few, on every batch, and a drain after an outage turns quadratic. The partial index
+  // on (lane, id) hands them out in order and stops at the limit; these make it the only plan left.
+  const beginBatch = 'BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off';
   const recordFailure = `UPDATE ${names.outbox} SET attempts = attempts + 1, last_error = $2 WHERE id = $1 RETURNING attempts`;
   const blockLane = `UPDATE ${names.lanes} SET blocked_until = now() + make_interval(secs => $2::float8 / 1000), last_error = $3 WHERE lane = $1`;
   const unblockLanes = `UPDATE ${names.lanes} SET blocked_until = NULL, last_error = NULL WHERE lane = ANY($1::integer[])`;
@@ -148,7 +153,7 @@ export async function startPollingRelay(
     const client = await store.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(beginBatch);
       try {
         const count = await batchOn(client);
         await client.query('COMMIT');
