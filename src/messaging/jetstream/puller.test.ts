@@ -50,6 +50,23 @@ function scriptedConsumer() {
   };
 }
 
+const text = (msg: Msg | null) => new TextDecoder().decode(msg!.data);
+
+/** A puller on a fresh scripted consumer, closed (and the consumer stopped) after `body`. */
+async function withPuller(
+  expiresMs: number,
+  body: (puller: Puller, consumer: ReturnType<typeof scriptedConsumer>) => Promise<void>,
+): Promise<void> {
+  const consumer = scriptedConsumer();
+  const puller = await Puller.open(nc, consumer.subject, { batch: 8, expiresMs });
+  try {
+    await body(puller, consumer);
+  } finally {
+    await puller.close();
+    consumer.stop();
+  }
+}
+
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -59,19 +76,17 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 }
 
 describe('JetStream puller', { timeout: 20_000 }, () => {
-  test('one request brings a batch; a request that ends without a word is replaced after its expiry', async () => {
-    const consumer = scriptedConsumer();
-    const puller = await Puller.open(nc, consumer.subject, { batch: 8, expiresMs: 200 });
-    try {
+  test('one request brings a batch; a request that ends without a word is replaced after its expiry', () =>
+    withPuller(200, async (puller, consumer) => {
       const first = puller.next();
       await until(() => consumer.requests.length === 1, 2_000, 'the first pull request');
       assert.equal(consumer.requests[0]!.batch, 8);
       assert.equal(consumer.requests[0]!.expires, 200 * 1_000_000);
       consumer.send(consumer.requests[0]!.reply);
-      assert.equal(new TextDecoder().decode((await first)!.data), 'm1');
+      assert.equal(text(await first), 'm1');
       const second = puller.next();
       consumer.send(consumer.requests[0]!.reply);
-      assert.equal(new TextDecoder().decode((await second)!.data), 'm2');
+      assert.equal(text(await second), 'm2');
       assert.equal(consumer.requests.length, 1, 'the open request brought the second message');
 
       // The server ends the request at its expiry without a status (2.9 does, when part of the batch
@@ -80,17 +95,11 @@ describe('JetStream puller', { timeout: 20_000 }, () => {
       await until(() => consumer.requests.length === 2, 2_000, 'a second pull request');
       assert.ok(consumer.requests[1]!.at - consumer.requests[0]!.at < 1_000);
       consumer.send(consumer.requests[1]!.reply);
-      assert.equal(new TextDecoder().decode((await third)!.data), 'm3');
-    } finally {
-      await puller.close();
-      consumer.stop();
-    }
-  });
+      assert.equal(text(await third), 'm3');
+    }));
 
-  test('a status ends the request; the next call opens another', async () => {
-    const consumer = scriptedConsumer();
-    const puller = await Puller.open(nc, consumer.subject, { batch: 8, expiresMs: 5_000 });
-    try {
+  test('a status ends the request; the next call opens another', () =>
+    withPuller(5_000, async (puller, consumer) => {
       const first = puller.next();
       await until(() => consumer.requests.length === 1, 2_000, 'the first pull request');
       consumer.expire(consumer.requests[0]!.reply);
@@ -98,51 +107,42 @@ describe('JetStream puller', { timeout: 20_000 }, () => {
       const second = puller.next();
       await until(() => consumer.requests.length === 2, 2_000, 'a second pull request');
       consumer.send(consumer.requests[1]!.reply);
-      assert.equal(new TextDecoder().decode((await second)!.data), 'm1');
+      assert.equal(text(await second), 'm1');
       consumer.expire(consumer.requests[1]!.reply); // so that close need not wait for it
-    } finally {
-      await puller.close();
-      consumer.stop();
-    }
-  });
+    }));
 
-  test('stopPulling waits for the open request to end and returns what it still brought', async () => {
-    const consumer = scriptedConsumer();
-    const puller = await Puller.open(nc, consumer.subject, { batch: 8, expiresMs: 5_000 });
-    const naks: string[] = [];
-    const acks = nc.subscribe(`${consumer.acks}.*`, {
-      callback: (_, msg: Msg) => {
-        naks.push(`${msg.subject} ${new TextDecoder().decode(msg.data)}`);
-        if (msg.reply) msg.respond();
-      },
-    });
-    try {
-      const first = puller.next();
-      await until(() => consumer.requests.length === 1, 2_000, 'the first pull request');
-      consumer.send(consumer.requests[0]!.reply);
-      const msg = (await first)!;
-      assert.equal(await puller.settle(msg.reply!, '+ACK'), true, 'the settlement is confirmed');
+  test('stopPulling waits for the open request to end and returns what it still brought', () =>
+    withPuller(5_000, async (puller, consumer) => {
+      const naks: string[] = [];
+      const acks = nc.subscribe(`${consumer.acks}.*`, {
+        callback: (_, msg: Msg) => {
+          naks.push(`${msg.subject} ${text(msg)}`);
+          if (msg.reply) msg.respond();
+        },
+      });
+      try {
+        const first = puller.next();
+        await until(() => consumer.requests.length === 1, 2_000, 'the first pull request');
+        consumer.send(consumer.requests[0]!.reply);
+        const msg = (await first)!;
+        assert.equal(await puller.settle(msg.reply!, '+ACK'), true, 'the settlement is confirmed');
 
-      let stopped = false;
-      const stopping = puller.stopPulling().then((late) => ((stopped = true), late));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(stopped, false, 'the request is still open');
-      consumer.send(consumer.requests[0]!.reply); // handed out before the request ended
-      consumer.expire(consumer.requests[0]!.reply);
-      const late = await stopping;
-      assert.deepEqual(
-        late.map((m) => new TextDecoder().decode(m.data)),
-        ['m2'],
-      );
-      assert.equal(await puller.next(), null, 'no more requests once stopped');
-      assert.equal(consumer.requests.length, 1);
+        let stopped = false;
+        const stopping = puller.stopPulling().then((late) => ((stopped = true), late));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(stopped, false, 'the request is still open');
+        consumer.send(consumer.requests[0]!.reply); // handed out before the request ended
+        consumer.expire(consumer.requests[0]!.reply);
+        const late = await stopping;
+        assert.deepEqual(late.map(text), ['m2']);
+        assert.equal(await puller.next(), null, 'no more requests once stopped');
+        assert.equal(consumer.requests.length, 1);
 
-      await puller.giveBack(...late);
-      await until(() => naks.some((n) => n.endsWith('-NAK')), 2_000, 'the late message given back');
-    } finally {
-      await puller.close();
-      acks.unsubscribe();
-      consumer.stop();
-    }
-  });
+        await puller.giveBack(...late);
+        await until(() => naks.some((n) => n.endsWith('-NAK')), 2_000, 'the late message given back');
+      } finally {
+        await puller.close();
+        acks.unsubscribe();
+      }
+    }));
 });

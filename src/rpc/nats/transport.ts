@@ -5,7 +5,7 @@ import { deadlineExceeded, type Call, type Transport } from '../../runtime/index
 import { openConnection, type NatsConnectionOptions, type OpenConnection } from './connection.js';
 import { errorOfReply, fromPublishError } from './errors.js';
 import { requestHeaderFactory, requestHeaders } from './headers.js';
-import { createReplyMux, type ReplyMux } from './mux.js';
+import { createReplyMux, type ReplyMux } from '../../internal/nats-reply-mux.js';
 import { checkPrefix, defaultSubjectPrefix, subjectCache } from './subjects.js';
 
 export const natsCodecs = { json, msgpack } as const satisfies Record<string, Codec>;
@@ -57,7 +57,7 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
         const inbox = connection.nats.createInbox(options.inboxPrefix);
         return (open = {
           connection,
-          mux: createReplyMux(connection.nc, inbox),
+          mux: createReplyMux(connection.nc, inbox, { publishError: fromPublishError }),
           headers: requestHeaderFactory(connection.nats),
         });
       },

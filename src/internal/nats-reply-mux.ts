@@ -1,6 +1,5 @@
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
-import { SwitchyardError } from '../../errors/index.js';
-import { fromPublishError } from './errors.js';
+import { SwitchyardError } from '../errors/index.js';
 
 /**
  * Request-reply over one reply subscription. Every request gets the reply subject `<inbox>.<token>`,
@@ -9,13 +8,20 @@ import { fromPublishError } from './errors.js';
  *
  * This is what nats.js's own `request()` does, without its per-request extras (a timer promise raced
  * against the reply, a `nuid` token): measured, they doubled the client's CPU per call. Timeouts are
- * swept instead: the client's deadline interceptor already fails a call exactly at its deadline, so
- * here they only bound calls without a deadline and forget requests whose reply never came.
+ * swept instead: the RPC client's deadline interceptor already fails a call exactly at its deadline,
+ * so here they only bound calls without a deadline and forget requests whose reply never came.
+ *
+ * Used by the NATS RPC transport and by the JetStream publisher (a publish is a request whose reply is
+ * the PubAck).
  */
 export interface ReplyMux {
   /** The one subscription replies arrive on. */
   readonly subject: string;
-  /** Publishes a request; the reply, or a SwitchyardError (no responders, no reply by `expiresAt`). */
+  /**
+   * Publishes a request; the reply, or a SwitchyardError: UNAVAILABLE with `notSent` when nothing
+   * subscribes to the subject, DEADLINE_EXCEEDED when no reply came by `expiresAt`, UNAVAILABLE when
+   * the connection closed first. A publish nats.js refuses is rejected as `publishError` makes it.
+   */
   request(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, expiresAt: number): Promise<Msg>;
   /** Resolves once no request waits for its reply (or after `graceMs`), then unsubscribes. */
   close(graceMs: number): Promise<void>;
@@ -31,10 +37,13 @@ interface Pending {
 export interface ReplyMuxOptions {
   /** How often requests past their expiry are failed (default 50 ms). */
   sweepMs?: number;
+  /** What a publish nats.js refused (connection closed, payload too large…) is rejected with; default as is. */
+  publishError?: (error: unknown, subject: string) => unknown;
 }
 
 export function createReplyMux(nc: NatsConnection, inbox: string, options: ReplyMuxOptions = {}): ReplyMux {
   const sweepMs = options.sweepMs ?? 50;
+  const publishError = options.publishError ?? ((error: unknown) => error);
   const prefix = `${inbox}.`;
   const pending = new Map<string, Pending>();
   let seq = 0;
@@ -95,7 +104,7 @@ export function createReplyMux(nc: NatsConnection, inbox: string, options: Reply
         try {
           nc.publish(subject, data, headers ? { reply, headers } : { reply });
         } catch (error) {
-          reject(fromPublishError(error, subject));
+          reject(publishError(error, subject));
           return;
         }
         pending.set(token, { resolve, reject, subject, expiresAt });
