@@ -1,4 +1,5 @@
 import type { ChannelModel } from 'amqplib';
+import type { Socket } from 'node:net';
 import { SwitchyardError } from '../../errors/index.js';
 import { equalJitter } from '../../internal/backoff.js';
 
@@ -86,6 +87,7 @@ export class Link {
     model.on('close', () => {
       if (this.current === model) this.current = undefined;
     });
+    coalesceWrites(model);
     this.current = model;
     return model;
   }
@@ -113,4 +115,34 @@ export function amqpCode(error: unknown): number | undefined {
   const e = error as { code?: unknown; fields?: { replyCode?: unknown } } | undefined;
   const code = e?.code ?? e?.fields?.replyCode;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** The amqplib internals `coalesceWrites` reaches into; checked at run time, as they are not API. */
+interface MuxedConnection {
+  readonly stream?: Socket;
+  readonly muxer?: { _readIncoming?: () => void };
+}
+
+/**
+ * Lets the socket take a burst of frames in one write. amqplib's multiplexer writes every frame (a
+ * whole message, when small) to the socket on its own, so a batch of 1,000 publishes cost 1,000
+ * syscalls here and 1,000 reads on the broker. Corking the socket while the multiplexer empties the
+ * channels' buffers, and uncorking at once, sends what it wrote as one `writev`. Nothing waits for a
+ * timer: the frames leave in the same tick, in the same order. If amqplib's internals ever change
+ * shape, this does nothing and frames go out one by one as before.
+ */
+function coalesceWrites(model: ChannelModel): void {
+  const connection = (model as unknown as { connection?: MuxedConnection }).connection;
+  const socket = connection?.stream;
+  const mux = connection?.muxer;
+  const read = mux?._readIncoming;
+  if (!socket || !mux || typeof read !== 'function' || typeof socket.cork !== 'function') return;
+  mux._readIncoming = () => {
+    socket.cork();
+    try {
+      read.call(mux);
+    } finally {
+      socket.uncork();
+    }
+  };
 }

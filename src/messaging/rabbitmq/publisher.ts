@@ -5,8 +5,12 @@ import type { OutgoingMessage } from '../adapter.js';
 import { amqpCode, type Link } from './link.js';
 import { namesFor, routingKey } from './topology.js';
 
-interface Pending {
-  returned: boolean;
+/** One `publish` call's messages on one confirm channel, settled by its last confirm. */
+interface Batch {
+  readonly messages: readonly OutgoingMessage[];
+  /** Ids of messages the broker returned (reached no queue), filled before their confirms arrive. */
+  returned?: string[];
+  fail(error: Error): void;
 }
 
 interface Open {
@@ -15,11 +19,11 @@ interface Open {
   error?: unknown;
   closed: boolean;
   /**
-   * Rejections of the publishes still awaiting their confirm. amqplib stops failing a closed
-   * channel's unconfirmed callbacks at the first already-settled slot (confirms arrive out of order
-   * across queues), so the channel's close fails every one of them here: a publish never hangs.
+   * Batches still awaiting confirms. amqplib stops failing a closed channel's unconfirmed callbacks at
+   * the first already-settled slot (confirms arrive out of order across queues), so the channel's close
+   * fails every one of them here: a publish never hangs. A `basic.return` is matched to its batch here.
    */
-  readonly unconfirmed: Set<(error: Error) => void>;
+  readonly batches: Set<Batch>;
 }
 
 /** How many confirm channels a publisher keeps open at most; the least recently used idle one goes first. */
@@ -40,8 +44,6 @@ export const maxPublishChannels = 128;
 export class Publisher {
   /** Open (or opening) confirm channels by exchange, least recently used first. */
   private readonly opens = new Map<string, { open: Promise<Open>; users: number }>();
-  /** Messages awaiting their confirm, by message id, to mark those the broker returned. */
-  private readonly pending = new Map<string, Pending[]>();
 
   constructor(
     private readonly link: Link,
@@ -58,18 +60,20 @@ export class Publisher {
     const open = (async () => {
       const model = await this.link.get();
       const ch = await model.createConfirmChannel();
-      const state: Open = { ch, closed: false, unconfirmed: new Set() };
+      const state: Open = { ch, closed: false, batches: new Set() };
       ch.on('error', (error: unknown) => (state.error = error));
       ch.on('close', () => {
         state.closed = true;
         const lost = new Error('the channel closed before the broker confirmed');
-        for (const fail of state.unconfirmed) fail(lost);
-        state.unconfirmed.clear();
+        for (const batch of state.batches) batch.fail(lost);
+        state.batches.clear();
         if (this.opens.get(exchange) === current) this.opens.delete(exchange);
       });
+      // Rare (a deleted unrouted queue), so a scan of the batches in flight is cheap enough.
       ch.on('return', (msg: ConsumeMessage) => {
         const id = msg.properties.messageId as string | undefined;
-        for (const p of (id && this.pending.get(id)) || []) p.returned = true;
+        for (const batch of state.batches)
+          if (batch.messages.some((m) => m.id === id)) (batch.returned ??= []).push(id!);
       });
       return state;
     })();
@@ -134,64 +138,89 @@ export class Publisher {
     } catch (error) {
       throw SwitchyardError.is(error) ? error : unavailable(error);
     }
-    const confirms: Promise<Pending>[] = [];
-    for (const m of messages) {
-      const entry: Pending = { returned: false };
-      const list = this.pending.get(m.id) ?? [];
-      list.push(entry);
-      this.pending.set(m.id, list);
-      let ok = true;
-      let fail: ((error: Error) => void) | undefined;
-      confirms.push(
-        new Promise<Pending>((resolve, reject) => {
-          if (state.closed) return reject(new Error('the channel is closed'));
-          fail = reject;
-          state.unconfirmed.add(reject);
-          try {
-            ok = state.ch.publish(
-              exchange,
-              routingKey(m.partition),
-              Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength),
-              { persistent: true, mandatory: true, messageId: m.id, headers: { ...m.headers } },
-              (error: unknown) =>
-                error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(entry),
-            );
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        }).finally(() => {
-          if (fail) state.unconfirmed.delete(fail);
-          const rest = (this.pending.get(m.id) ?? []).filter((e) => e !== entry);
-          if (rest.length) this.pending.set(m.id, rest);
-          else this.pending.delete(m.id);
-        }),
-      );
-      // Respect the socket's back-pressure instead of buffering a large batch in memory.
-      if (!ok && !state.closed) await Promise.race([once(state.ch, 'drain'), once(state.ch, 'close')]);
-    }
-    const results = await Promise.allSettled(confirms);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) {
+    let returned: readonly string[] | undefined;
+    try {
+      returned = await this.send(state, exchange, messages);
+    } catch (failure) {
       if (amqpCode(state.error) === 404)
         throw new SwitchyardError('NOT_FOUND', `Channel ${channel} does not exist on RabbitMQ`, {
           cause: state.error,
           details: { channels: [channel] },
         });
-      throw unavailable(state.error ?? failed.reason);
+      throw unavailable(state.error ?? failure);
     }
-    const returned = messages.filter(
-      (_, i) => (results[i] as PromiseFulfilledResult<Pending>).value.returned,
-    );
-    if (returned.length > 0)
+    if (returned) {
+      const unroutable = messages.filter((m) => returned.includes(m.id));
       throw new SwitchyardError(
         'FAILED_PRECONDITION',
-        `No queue received ${returned.length} of ${messages.length} messages: channel ${channel} partition ${returned[0]!.partition} reached no queue (is its unrouted queue missing?)`,
+        `No queue received ${unroutable.length} of ${messages.length} messages: channel ${channel} partition ${unroutable[0]!.partition} reached no queue (is its unrouted queue missing?)`,
         {
           details: {
-            unroutable: returned.map((m) => ({ id: m.id, channel: m.channel, partition: m.partition })),
+            unroutable: unroutable.map((m) => ({ id: m.id, channel: m.channel, partition: m.partition })),
           },
         },
       );
+    }
+  }
+
+  /**
+   * Writes the messages in order and resolves once the broker confirmed them all, with the ids of any
+   * it returned; rejects when one was nacked or the channel closed first. One promise and one confirm
+   * callback per batch rather than per message: a relay publishes thousands at a time.
+   */
+  private async send(
+    state: Open,
+    exchange: string,
+    messages: readonly OutgoingMessage[],
+  ): Promise<readonly string[] | undefined> {
+    if (state.closed) throw new Error('the channel is closed');
+    let remaining = messages.length;
+    let failure: Error | undefined;
+    let settle!: () => void;
+    const confirmed = new Promise<void>((resolve, reject) => {
+      settle = () => {
+        state.batches.delete(batch);
+        if (failure) reject(failure);
+        else resolve();
+      };
+    });
+    const batch: Batch = {
+      messages,
+      fail(error) {
+        failure ??= error;
+        remaining = 0;
+        settle();
+      },
+    };
+    state.batches.add(batch);
+    const onConfirm = (error: unknown) => {
+      if (remaining === 0) return; // already failed by the channel's close
+      if (error) failure ??= error instanceof Error ? error : new Error(String(error));
+      if (--remaining === 0) settle();
+    };
+    for (const m of messages) {
+      if (state.closed) break;
+      let ok: boolean;
+      try {
+        ok = state.ch.publish(
+          exchange,
+          routingKey(m.partition),
+          Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength),
+          { persistent: true, mandatory: true, messageId: m.id, headers: m.headers },
+          onConfirm,
+        );
+      } catch (error) {
+        // Nothing after this message was written; the ones before still get their confirms.
+        failure ??= error instanceof Error ? error : new Error(String(error));
+        remaining -= messages.length - messages.indexOf(m) - 1;
+        onConfirm(undefined);
+        break;
+      }
+      // Respect the socket's back-pressure instead of buffering a large batch in memory.
+      if (!ok && !state.closed) await Promise.race([once(state.ch, 'drain'), once(state.ch, 'close')]);
+    }
+    await confirmed;
+    return batch.returned;
   }
 
   async close(): Promise<void> {

@@ -215,6 +215,33 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
     }
   });
 
+  test('a message that reaches no queue at all fails its publish with FAILED_PRECONDITION naming it', async () => {
+    const { adapter, spec, prefix } = await setup(2);
+    await adapter.ensureGroup(spec, 'g');
+    const amqp = await loadAmqp();
+    const conn = await amqp.connect(url);
+    try {
+      // Partition 1 now has neither its group queue nor the unrouted queue to fall back to.
+      const names = namesFor(prefix, spec.name);
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(names.queue('g', 1));
+      await ch.deleteQueue(names.unrouted);
+      await ch.close();
+    } finally {
+      await conn.close();
+    }
+    const batch = [message(spec, 0, 1), message(spec, 1, 2), message(spec, 0, 3)];
+    await assert.rejects(adapter.publish(batch), (error: unknown) => {
+      assert.ok(SwitchyardError.is(error, 'FAILED_PRECONDITION'), String(error));
+      assert.deepEqual(error.details, {
+        unroutable: [{ id: 'm-1-2', channel: spec.name, partition: 1 }],
+      });
+      return true;
+    });
+    // The channel stays usable: what can be routed still is.
+    await adapter.publish([message(spec, 0, 4)]);
+  });
+
   test('groups option declares groups with the channel, so they get messages before consuming', async () => {
     const prefix = unique('sytest');
     const spec: ChannelSpec = { name: unique('ch'), partitions: 1 };
@@ -253,6 +280,30 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
       assert.equal(good.status, 'fulfilled', String((good as PromiseRejectedResult).reason));
       assert.ok(bad.status === 'rejected' && SwitchyardError.is(bad.reason, 'NOT_FOUND'), String(bad));
     }
+  });
+
+  test('a batch of publishes leaves in a few socket writes, not one per message', async () => {
+    const { adapter, spec } = await setup(1);
+    await adapter.ensureGroup(spec, 'g');
+    await adapter.publish([message(spec, 0, 'warm-up')]);
+    const model = await (adapter as unknown as { [kLink]: Link })[kLink].get();
+    const socket = (model.connection as unknown as { stream: { _write: unknown; _writev: unknown } }).stream;
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method] as (...args: unknown[]) => unknown;
+      socket[method] = function (this: unknown, ...args: unknown[]) {
+        writes++;
+        return original.apply(this, args);
+      };
+    }
+    try {
+      await adapter.publish(Array.from({ length: 500 }, (_, i) => message(spec, 0, i)));
+    } finally {
+      delete socket._write;
+      delete socket._writev;
+    }
+    // amqplib writes each frame on its own; the adapter corks the socket while they are written.
+    assert.ok(writes > 0 && writes < 50, `${writes} socket writes for 500 messages`);
   });
 
   test('a different partition count for an existing channel is refused', async () => {
