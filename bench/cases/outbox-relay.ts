@@ -86,7 +86,7 @@ function drainCase(mode: Mode, engine: Engine): BenchCase {
               ? `raw nats.js js.publish with msgID, ${batchSize} in flight, every PubAck awaited`
               : `raw amqplib confirm channel, ${batchSize} published then waitForConfirms`,
           notes:
-            `${backlog} rows of 256 bytes over 8 partitions; batches of ${batchSize}; ` +
+            `${backlog} rows of 256 bytes over 8 partitions, committed 100 per transaction; batches of ${batchSize}; ` +
             `medians of ${rounds} alternating rounds, per-round ratio ${spread(relayed.map((r, i) => r / rawRates[i]!))}`,
         };
       } finally {

@@ -27,16 +27,33 @@ export async function benchStore(
   };
 }
 
-/** `count` committed outbox rows of `bodyBytes` each, spread over the channel's partitions, written server-side. */
-export async function prefill(store: PostgresStore, channel: ChannelSpec, count: number): Promise<void> {
+/**
+ * `count` committed outbox rows of `bodyBytes` each, spread over the channel's partitions, written
+ * server-side by transactions of `rowsPerTransaction` rows: a backlog piles up from many transactions,
+ * and the log-tailing relay receives each as soon as it is decoded, where one huge transaction would
+ * reach it only once all of it was.
+ */
+export async function prefill(
+  store: PostgresStore,
+  channel: ChannelSpec,
+  count: number,
+  rowsPerTransaction = 100,
+): Promise<void> {
   const lanes = Array.from({ length: channel.partitions }, (_, p) => laneFor(channel.name, p, store.lanes));
-  await store.pool.query(
-    `INSERT INTO ${store.names.outbox} (lane, channel, partition, message_id, headers, body)
-     SELECT ($1::integer[])[i % $2 + 1], $3, i % $2, $3 || ':' || i, '{"ce-type":"bench"}'::jsonb,
-       decode(repeat('ab', ${bodyBytes}), 'hex')
-     FROM generate_series(0, $4 - 1) AS i`,
-    [lanes, channel.partitions, channel.name, count],
-  );
+  const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  // A DO block may COMMIT between statements; it takes no parameters, so values go in as literals.
+  await store.pool.query(`DO $fill$
+    DECLARE lane_ids integer[] := ARRAY[${lanes.join(',')}]::integer[];
+    BEGIN
+      FOR head IN 0..${count - 1} BY ${rowsPerTransaction} LOOP
+        INSERT INTO ${store.names.outbox} (lane, channel, partition, message_id, headers, body)
+        SELECT lane_ids[i % ${channel.partitions} + 1], ${literal(channel.name)}, i % ${channel.partitions},
+          ${literal(channel.name)} || ':' || i, '{"ce-type":"bench"}'::jsonb,
+          decode(repeat('ab', ${bodyBytes}), 'hex')
+        FROM generate_series(head, least(head + ${rowsPerTransaction}, ${count}) - 1) AS i;
+        COMMIT;
+      END LOOP;
+    END $fill$`);
 }
 
 /**
