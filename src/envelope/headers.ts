@@ -20,6 +20,9 @@ const stringAttributes = [
   'tracestate',
 ] as const;
 
+/** Each attribute with its header name, built once: a name concatenated per message is hashed per lookup. */
+const stringHeaders = stringAttributes.map((key) => [key, `ce-${key}`] as const);
+
 export const timeoutHeader = 'ce-timeout';
 
 /**
@@ -56,9 +59,9 @@ export interface ToHeadersOptions {
 export function toHeaders(envelope: Omit<Envelope, 'data'>, options: ToHeadersOptions = {}): Headers {
   const { now, contentType = envelope.datacontenttype } = options;
   const headers: Headers = { 'ce-specversion': '1.0' };
-  for (const key of stringAttributes) {
+  for (const [key, name] of stringHeaders) {
     const value = envelope[key];
-    if (value !== undefined) headers[`ce-${key}`] = value;
+    if (value !== undefined) headers[name] = value;
   }
   if (envelope.deadline !== undefined)
     headers[timeoutHeader] = String(Math.max(0, envelope.deadline - (now ?? Date.now())));
@@ -77,12 +80,13 @@ export function fromHeaders(
     return Array.isArray(value) ? value[0] : value;
   };
   const out: Partial<Omit<Envelope, 'data'>> = {};
-  for (const key of stringAttributes) {
-    const value = get(`ce-${key}`);
+  for (const [key, name] of stringHeaders) {
+    const value = get(name);
     if (value !== undefined) (out as Record<string, string>)[key] = value;
   }
-  const timeout = Number(get(timeoutHeader));
-  if (get(timeoutHeader) !== undefined && Number.isFinite(timeout)) out.deadline = now + Math.max(0, timeout);
+  const timeoutValue = get(timeoutHeader);
+  const timeout = Number(timeoutValue);
+  if (timeoutValue !== undefined && Number.isFinite(timeout)) out.deadline = now + Math.max(0, timeout);
   const attempt = Number(get('ce-attempt'));
   if (Number.isInteger(attempt) && attempt > 0) out.attempt = attempt;
   const type = get('content-type');
