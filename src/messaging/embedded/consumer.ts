@@ -222,7 +222,7 @@ export class EmbeddedConsumer implements Consumer {
     const free = [...this.owned].filter((p) => !this.inFlight.has(p));
     const result: FetchResult = { out: [], lost: [], nextDue: Infinity };
     const got =
-      free.length || settles.length
+      settles.length || (free.length && this.mayHaveWork(free, result))
         ? this.guard(() => this.fetchTransaction.immediate(settles, free, result))
         : result;
     const { lost, nextDue } = result;
@@ -240,6 +240,28 @@ export class EmbeddedConsumer implements Consumer {
     this.pollMs = got?.out.length ? minPollMs : Math.min(maxPollMs, this.pollMs * 2);
     const dueIn = nextDue === Infinity ? Infinity : Math.max(0, nextDue - Date.now());
     if (this.owned.size > 0) this.wake(Math.min(this.pollMs, dueIn));
+  }
+
+  /**
+   * Whether a poll needs the write lock: false only when every free partition's offset is known (this
+   * member's lease still sure) and none has a message after it or a nak'ed one due. A poll that finds
+   * nothing then reads without locking: on a log file that every process of a system shares, dozens of
+   * idle consumers each taking the lock many times a second kept the busy ones waiting for it, their
+   * event loops blocked in SQLite's busy handler. Sets `result.nextDue` for the naks it saw.
+   */
+  private mayHaveWork(free: readonly number[], result: FetchResult): boolean {
+    const now = Date.now();
+    if (now >= this.leaseSureUntil) return true;
+    const found = this.guard(() => {
+      for (const p of free) {
+        const off = this.offsets.get(p);
+        if (!off) return true;
+        if (off.not_before > now) result.nextDue = Math.min(result.nextDue, off.not_before);
+        else if (this.stmts.hasNext.get(this.channel, p, off.acked) !== undefined) return true;
+      }
+      return false;
+    });
+    return found !== false;
   }
 
   /**

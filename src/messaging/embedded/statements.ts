@@ -26,6 +26,7 @@ const sql = {
       WHERE channel = @channel AND partition = @partition) ELSE 0 END)`,
   next: `SELECT seq, id, headers, body FROM sy_messages
     WHERE channel = ? AND partition = ? AND seq > ? ORDER BY seq LIMIT 1`,
+  hasNext: `SELECT 1 FROM sy_messages WHERE channel = ? AND partition = ? AND seq > ? LIMIT 1`,
   deliver: `UPDATE sy_offsets SET acked = ?, pending_seq = ?, deliveries = ?, not_before = 0
     WHERE channel = ? AND grp = ? AND partition = ?`,
   // Callers hold the write lock and have checked the lease in the same transaction.
