@@ -52,6 +52,24 @@ describe('where a manifest puts its engines', () => {
     assert.equal(brokerUrlOf(manifest, { SWITCHYARD_BROKER: 'nats://n:4222' }), 'nats://n:4222');
   });
 
+  it("gives the manifest's durability to the SQLite files it names, not to other engines", () => {
+    const interval: Manifest = { ...manifest, durability: 'interval' };
+    assert.equal(brokerUrlOf(interval, {}), 'embedded:/srv/shop/.switchyard/broker.db?durability=interval');
+    assert.equal(brokerUrlOf(interval, { SWITCHYARD_BROKER: 'nats://n:4222' }), 'nats://n:4222');
+    assert.equal(
+      databaseOf(interval, 'orders', {}).url,
+      'sqlite:/srv/shop/.switchyard/orders.db?durability=interval',
+    );
+    assert.equal(databaseOf(interval, 'kitchen', {}).url, 'sqlite:/srv/shop/data/k.db?durability=interval');
+    assert.equal(
+      databaseOf(interval, 'orders', { SWITCHYARD_DATABASE: 'postgres://db/x' }).url,
+      'postgres://db/x',
+    );
+    // A URL that states its own durability keeps it.
+    const own: Manifest = { ...interval, broker: 'embedded:b.db?durability=commit' };
+    assert.equal(brokerUrlOf(own, {}), 'embedded:/srv/shop/b.db?durability=commit');
+  });
+
   it('names the line of a key, for problems found after reading (a port in use)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-manifest-'));
     try {

@@ -59,6 +59,12 @@ const ManifestSchema = Type.Object(
       }),
     ),
     channels: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ChannelEntry)),
+    durability: Type.Optional(
+      Type.Union([Type.Literal('commit'), Type.Literal('interval')], {
+        description:
+          'how the embedded broker and SQLite databases reach the disk: commit (default, fsync at every commit) or interval (every second)',
+      }),
+    ),
     services: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), ServiceEntry),
     hub: Type.Optional(HubEntry),
     /** Client-side policies (see docs/rpc.md), keyed like `resilienceInterceptor`'s config. */
@@ -133,10 +139,11 @@ function findKeyOffset(map: unknown, key: string): number | undefined {
  */
 export function brokerUrlOf(manifest: Manifest, env: NodeJS.ProcessEnv = process.env): string {
   const url = env.SWITCHYARD_BROKER || manifest.broker || 'embedded';
-  if (url === 'embedded') return `embedded:${resolve(manifest.dir, '.switchyard', 'broker.db')}`;
+  if (url === 'embedded')
+    return withDurability(manifest, `embedded:${resolve(manifest.dir, '.switchyard', 'broker.db')}`);
   if (url.startsWith('embedded:') || url.startsWith('sqlite:')) {
     const [scheme, path] = [url.slice(0, url.indexOf(':')), url.slice(url.indexOf(':') + 1)];
-    return `${scheme}:${resolve(manifest.dir, path)}`;
+    return withDurability(manifest, `${scheme}:${resolve(manifest.dir, path)}`);
   }
   return url;
 }
@@ -155,9 +162,19 @@ export function databaseOf(
   // Named after the service (its contract), so more entries of one service, a canary say, share it.
   const schema = `${env.SWITCHYARD_DATABASE_PREFIX ?? ''}${service}`.replaceAll('-', '_');
   const url = manifest.services[entry]?.database ?? env.SWITCHYARD_DATABASE;
-  if (!url) return { url: `sqlite:${resolve(manifest.dir, '.switchyard', `${service}.db`)}`, schema };
-  if (url.startsWith('sqlite:')) return { url: `sqlite:${resolve(manifest.dir, url.slice(7))}`, schema };
+  if (!url)
+    return {
+      url: withDurability(manifest, `sqlite:${resolve(manifest.dir, '.switchyard', `${service}.db`)}`),
+      schema,
+    };
+  if (url.startsWith('sqlite:'))
+    return { url: withDurability(manifest, `sqlite:${resolve(manifest.dir, url.slice(7))}`), schema };
   return { url, schema };
+}
+
+/** A SQLite file's URL with the manifest's `durability`, unless the URL states its own. */
+function withDurability(manifest: Manifest, url: string): string {
+  return manifest.durability && !url.includes('?') ? `${url}?durability=${manifest.durability}` : url;
 }
 
 /**

@@ -43,6 +43,18 @@ describe('connectBroker', () => {
     }
   });
 
+  it('takes the durability of an embedded file from its URL', async () => {
+    const file = join(dir, 'durable', 'five.db');
+    const broker = connectBroker(`embedded:${file}?durability=interval`);
+    await broker.ensureChannel({ name: 'durable', partitions: 1 });
+    await broker.close();
+    assert.ok(existsSync(file), 'the query is not part of the file name');
+    assert.throws(
+      () => connectBroker(`embedded:${file}?durability=never`),
+      (e: unknown) => SwitchyardError.is(e, 'INVALID_ARGUMENT'),
+    );
+  });
+
   it('refuses other schemes naming the accepted ones, without echoing a password', () => {
     assert.throws(
       () => connectBroker('http://user:secret@example.invalid'),

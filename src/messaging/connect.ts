@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SwitchyardError } from '../errors/index.js';
 import type { BrokerAdapter } from './adapter.js';
+import { fileAndDurability } from '../internal/wal-sync.js';
 import { embeddedBroker } from './embedded/index.js';
 import { jetStreamBroker } from './jetstream/index.js';
 import { rabbitMqBroker } from './rabbitmq/index.js';
@@ -28,7 +29,8 @@ const accepted =
  * flag). The adapters load their drivers on first use, so naming RabbitMQ never loads `nats`.
  *
  * - `embedded:<file>`, `sqlite:<file>` or a plain path: the embedded broker in that SQLite file
- *   (`embedded:` alone is `.switchyard/broker.db`); its folder is created if missing
+ *   (`embedded:` alone is `.switchyard/broker.db`); its folder is created if missing;
+ *   `?durability=interval` fsyncs it every second rather than at every commit
  * - `amqp://…`, `amqps://…`: RabbitMQ
  * - `nats://…` (several servers separated by commas): NATS JetStream
  * - `redis://…`, `rediss://…`: Redis Streams
@@ -46,9 +48,12 @@ export function connectBroker(url: string, options: ConnectOptions = {}): Broker
           'The embedded broker has no prefix: each SQLite file is its own namespace',
           { details: { prefix } },
         );
-      const file = scheme === undefined ? url : fileOf(url.slice(scheme.length + 1));
+      const { file: named, durability } = fileAndDurability(
+        scheme === undefined ? url : url.slice(scheme.length + 1),
+      );
+      const file = scheme === undefined ? named : fileOf(named);
       mkdirSync(dirname(file), { recursive: true });
-      return embeddedBroker({ file });
+      return embeddedBroker({ file, ...(durability ? { durability } : {}) });
     }
     case 'amqp':
     case 'amqps':

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SwitchyardError } from '../errors/index.js';
 import type { BrokerAdapter } from '../messaging/adapter.js';
+import { fileAndDurability } from '../internal/wal-sync.js';
 import type { Reporting } from './events.js';
 import { startPollingRelay } from './postgres/polling-relay.js';
 import { openPostgresStore, type PostgresStore, type PostgresTransaction } from './postgres/store.js';
@@ -21,13 +22,14 @@ export interface OpenStoreOptions {
 
 /**
  * The store a URL names, so a service's database is one string of its manifest or environment:
- * `sqlite:<file>` (its folder created if missing) or `postgres://…` / `postgresql://…`.
+ * `sqlite:<file>` (its folder created if missing; `?durability=interval` fsyncs it every second rather
+ * than at every commit) or `postgres://…` / `postgresql://…`.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<ServiceStore> {
   if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length);
+    const { file, durability } = fileAndDurability(url.slice('sqlite:'.length));
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    return openSqliteStore({ file });
+    return openSqliteStore({ file, ...(durability ? { durability } : {}) });
   }
   if (/^postgres(ql)?:\/\//.test(url))
     return openPostgresStore({

@@ -49,7 +49,7 @@ export async function embeddedEngine(): Promise<ChaosEngine> {
       SWITCHYARD_EMBEDDED_LEASE_MS: String(leaseMs),
       // NORMAL keeps every commit across a process death, the only crash injected here; FULL's fsync
       // per single-message publish starves the consumers of the write lock (docs/messaging-chaos.md).
-      SWITCHYARD_EMBEDDED_SYNCHRONOUS: process.env.SWITCHYARD_EMBEDDED_SYNCHRONOUS ?? 'NORMAL',
+      SWITCHYARD_EMBEDDED_DURABILITY: process.env.SWITCHYARD_EMBEDDED_DURABILITY ?? 'interval',
     },
     restart: () => lockFile(file, 6_000),
     stop: () => rm(dir, { recursive: true, force: true }),

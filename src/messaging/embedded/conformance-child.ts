@@ -8,6 +8,6 @@ export async function createAdapter(): Promise<BrokerAdapter> {
   return embeddedBroker({
     file,
     leaseMs: Number(process.env.SWITCHYARD_EMBEDDED_LEASE_MS ?? 5_000),
-    synchronous: process.env.SWITCHYARD_EMBEDDED_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
+    durability: process.env.SWITCHYARD_EMBEDDED_DURABILITY === 'interval' ? 'interval' : 'commit',
   });
 }

@@ -10,8 +10,9 @@ import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { lagReader } from './lag.js';
 import { peeker } from './peek.js';
-import { busFor, openStore, type Synchronous } from './store.js';
+import { busFor, openStore } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
+import { sqliteSynchronous, startWalFlusher, type Durability } from '../../internal/wal-sync.js';
 import { GroupCommit } from './group-commit.js';
 import { newOffsetOf, prepare } from './statements.js';
 
@@ -23,10 +24,12 @@ export interface EmbeddedBrokerOptions {
   /** How long a partition stays owned by a member that stopped renewing (it renews every `leaseMs / 3`). */
   readonly leaseMs?: number;
   /**
-   * SQLite `synchronous`: FULL (default) makes each committed publish and ack survive power loss;
-   * NORMAL only process crashes (WAL), and is much faster on slow disks.
+   * `commit` (default): each committed publish and ack is fsynced, and survives a power loss.
+   * `interval`: the log is fsynced every second instead; a process crash loses nothing, a power loss
+   * the last second. Every process of a machine writes this one file, one commit at a time, so with
+   * `commit` its disk's fsync time bounds the whole system's rate (see `Durability`).
    */
-  readonly synchronous?: Synchronous;
+  readonly durability?: Durability;
   /**
    * How often expired messages and idle channels (`idleExpiryMs`) are deleted (default: a tenth of the
    * shortest retention, 1 s … 60 s).
@@ -49,7 +52,9 @@ export interface EmbeddedBroker extends BrokerAdapter {
 export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   const leaseMs = options.leaseMs ?? 5_000;
   if (!(leaseMs >= 30)) throw new SwitchyardError('INVALID_ARGUMENT', 'leaseMs must be at least 30');
-  const db = openStore(options.file, options.synchronous ?? 'FULL');
+  const durability = options.durability ?? 'commit';
+  const db = openStore(options.file, sqliteSynchronous(durability));
+  const flusher = durability === 'interval' ? startWalFlusher(options.file) : undefined;
   const bus = busFor(options.file);
   const consumers = new Set<EmbeddedConsumer>();
   let closed = false;
@@ -285,6 +290,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       groupCommit.flush();
       closed = true;
       clearInterval(sweeper);
+      await flusher?.stop();
       db.close();
     },
   };

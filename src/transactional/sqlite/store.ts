@@ -13,14 +13,18 @@ import {
   type TransactionalStore,
 } from '../types.js';
 import { assertOutgoing, bufferOf } from '../outgoing.js';
+import { sqliteSynchronous, startWalFlusher, type Durability } from '../../internal/wal-sync.js';
 import { migrate } from './schema.js';
 import { sqliteInbox, sqliteOperations } from './tables.js';
 
 export interface SqliteStoreOptions {
   /** The service's SQLite database file (WAL mode is turned on). */
   readonly file: string;
-  /** FULL (default): a commit survives power loss; NORMAL: only process crashes, and is faster. */
-  readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * `commit` (default): a commit survives a power loss. `interval`: the WAL is fsynced every second
+   * instead; a process crash loses nothing, a power loss the last second (see `Durability`).
+   */
+  readonly durability?: Durability;
   readonly retention?: Retention;
 }
 
@@ -73,13 +77,16 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = new Database(options.file);
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  const durability = options.durability ?? 'commit';
+  db.pragma(`synchronous = ${sqliteSynchronous(durability)}`);
   try {
     migrate(db);
   } catch (error) {
     db.close();
     throw error;
   }
+  const flusher =
+    durability === 'interval' && options.file !== ':memory:' ? startWalFlusher(options.file) : undefined;
   const retention = { ...defaultRetention, ...options.retention };
   const commits = commitsOf(options.file);
   const insert = db.prepare(`INSERT INTO sy_outbox (channel, partition, message_id, headers, body, created_at)
@@ -190,6 +197,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       if (closed) return;
       await enqueue(() => {});
       closed = true;
+      await flusher?.stop();
       db.close();
     },
   };
