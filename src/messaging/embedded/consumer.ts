@@ -2,11 +2,13 @@ import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
-import type { Db } from './store.js';
+import { isBusy, type Db } from './store.js';
 import { newOffsetOf, prepare } from './statements.js';
 
 export interface ConsumerContext {
   readonly db: Db;
+  /** The connection fetches run on: it fails at once with SQLITE_BUSY rather than wait for the lock. */
+  readonly fetchDb: Db;
   readonly bus: EventEmitter;
   readonly leaseMs: number;
   /** Creates the channel if missing; throws FAILED_PRECONDITION on a different partition count. */
@@ -14,6 +16,8 @@ export interface ConsumerContext {
 }
 
 const minPollMs = 5;
+/** How soon a fetch that found the write lock taken tries again; the event loop is free meanwhile. */
+const busyRetryMs = 1;
 const maxPollMs = 50;
 
 interface Row {
@@ -71,6 +75,8 @@ export class EmbeddedConsumer implements Consumer {
    */
   private readonly offsets = new Map<number, OffsetRow>();
   private leaseSureUntil = 0;
+  /** Set once a fetch's transaction began its work: a rollback after that leaves `offsets` unsure. */
+  private fetchStarted = false;
   /** Acks and naks waiting for the next fetch, which writes them in its own transaction. */
   private settles: Settle[] = [];
   private pollMs = minPollMs;
@@ -81,6 +87,8 @@ export class EmbeddedConsumer implements Consumer {
   /** The channel has an idle expiry, which every heartbeat puts off. */
   private readonly expires: boolean;
   private readonly stmts: ReturnType<typeof prepare>;
+  /** The same statements on `fetchDb`, for fetches. */
+  private readonly fetchStmts: ReturnType<typeof prepare>;
   private readonly fetchTransaction: Database.Transaction<EmbeddedConsumer['fetchIn']>;
   private readonly onPublish = () => this.wake(0);
   private readonly onMembers = () => setImmediate(() => this.tick());
@@ -95,7 +103,8 @@ export class EmbeddedConsumer implements Consumer {
     this.partitions = options.channel.partitions;
     this.expires = options.channel.idleExpiryMs !== undefined;
     this.stmts = prepare(ctx.db);
-    this.fetchTransaction = ctx.db.transaction(this.fetchIn.bind(this));
+    this.fetchStmts = prepare(ctx.fetchDb);
+    this.fetchTransaction = ctx.fetchDb.transaction(this.fetchIn.bind(this));
     try {
       ctx.ensureChannel();
     } catch (error) {
@@ -221,10 +230,29 @@ export class EmbeddedConsumer implements Consumer {
     const settles = this.takeSettles();
     const free = [...this.owned].filter((p) => !this.inFlight.has(p));
     const result: FetchResult = { out: [], lost: [], nextDue: Infinity };
+    let busy = false;
+    this.fetchStarted = false;
     const got =
       settles.length || (free.length && this.mayHaveWork(free, result))
-        ? this.guard(() => this.fetchTransaction.immediate(settles, free, result))
+        ? this.guard(() => {
+            try {
+              return this.fetchTransaction.immediate(settles, free, result);
+            } catch (error) {
+              // Another process holds the write lock: nothing was written; try again shortly.
+              if (!isBusy(error)) throw error;
+              busy = true;
+              return undefined;
+            }
+          })
         : result;
+    if (busy) {
+      // Refused at BEGIN, as it nearly always is, the fetch changed nothing it cached.
+      if (this.fetchStarted) this.offsets.clear();
+      for (const { partition, seq } of settles) this.inFlight.set(partition, seq);
+      this.settles = [...settles, ...this.settles];
+      this.wake(busyRetryMs);
+      return;
+    }
     const { lost, nextDue } = result;
     // Rolled back: what the transaction put in the cache may not be what the file holds.
     if (got === undefined) this.offsets.clear();
@@ -252,16 +280,17 @@ export class EmbeddedConsumer implements Consumer {
   private mayHaveWork(free: readonly number[], result: FetchResult): boolean {
     const now = Date.now();
     if (now >= this.leaseSureUntil) return true;
-    const found = this.guard(() => {
+    try {
       for (const p of free) {
         const off = this.offsets.get(p);
         if (!off) return true;
         if (off.not_before > now) result.nextDue = Math.min(result.nextDue, off.not_before);
-        else if (this.stmts.hasNext.get(this.channel, p, off.acked) !== undefined) return true;
+        else if (this.fetchStmts.hasNext.get(this.channel, p, off.acked) !== undefined) return true;
       }
       return false;
-    });
-    return found !== false;
+    } catch {
+      return true; // the fetch's transaction finds out, and reports it
+    }
   }
 
   /**
@@ -269,15 +298,16 @@ export class EmbeddedConsumer implements Consumer {
    * partition this member still holds (an ack and the next delivery of a partition are one write).
    */
   private fetchIn(settles: readonly Settle[], free: readonly number[], result: FetchResult): FetchResult {
+    this.fetchStarted = true;
     const { channel, group, member } = this;
-    const held = new Set(this.stmts.mine.pluck().all(channel, group, member) as number[]);
+    const held = new Set(this.fetchStmts.mine.pluck().all(channel, group, member) as number[]);
     if (Date.now() >= this.leaseSureUntil) this.offsets.clear();
     // A settle whose partition moved to another member is dropped: it delivers the message again.
     const acks = new Map<number, number>();
     for (const { partition, seq, nakUntil } of settles) {
       if (!held.has(partition)) continue;
       if (nakUntil !== undefined) {
-        this.stmts.nak.run(nakUntil, channel, group, partition, seq);
+        this.fetchStmts.nak.run(nakUntil, channel, group, partition, seq);
         this.offsets.delete(partition);
       } else acks.set(partition, seq);
     }
@@ -287,11 +317,12 @@ export class EmbeddedConsumer implements Consumer {
         result.lost.push(p);
         continue;
       }
-      let off = this.offsets.get(p) ?? (this.stmts.offset.get(channel, group, p) as OffsetRow | undefined);
+      let off =
+        this.offsets.get(p) ?? (this.fetchStmts.offset.get(channel, group, p) as OffsetRow | undefined);
       if (!off) {
         // Gone while consuming (deleteGroup): declared again where a new group starts.
-        this.stmts.newOffset.run(newOffsetOf(channel, group, p, this.options.start));
-        off = this.stmts.offset.get(channel, group, p) as OffsetRow;
+        this.fetchStmts.newOffset.run(newOffsetOf(channel, group, p, this.options.start));
+        off = this.fetchStmts.offset.get(channel, group, p) as OffsetRow;
       }
       const ack = acks.get(p);
       acks.delete(p);
@@ -299,19 +330,19 @@ export class EmbeddedConsumer implements Consumer {
         off = { acked: ack, pending_seq: null, deliveries: 0, not_before: 0 };
       let row: Row | undefined;
       if (off.not_before > now) result.nextDue = Math.min(result.nextDue, off.not_before);
-      else row = this.stmts.next.get(channel, p, off.acked) as Row | undefined;
+      else row = this.fetchStmts.next.get(channel, p, off.acked) as Row | undefined;
       if (row) {
         const count = (off.pending_seq === row.seq ? off.deliveries : 0) + 1;
-        this.stmts.deliver.run(off.acked, row.seq, count, channel, group, p);
+        this.fetchStmts.deliver.run(off.acked, row.seq, count, channel, group, p);
         off = { acked: off.acked, pending_seq: row.seq, deliveries: count, not_before: 0 };
         result.out.push({ partition: p, row, count });
       } else if (off.acked === ack) {
-        this.stmts.ack.run(ack, channel, group, p, ack);
+        this.fetchStmts.ack.run(ack, channel, group, p, ack);
       }
       this.offsets.set(p, off);
     }
     for (const [p, seq] of acks) {
-      this.stmts.ack.run(seq, channel, group, p, seq);
+      this.fetchStmts.ack.run(seq, channel, group, p, seq);
       this.offsets.delete(p);
     }
     return result;

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SwitchyardError } from '../../errors/index.js';
+import type { Delivery } from '../adapter.js';
 import { describeBrokerAdapter } from '../conformance/suite.js';
 import { eventually, Member, unique, workload } from '../conformance/support.js';
 import { embeddedBroker } from './index.js';
@@ -90,6 +91,40 @@ describe('embedded broker specifics', () => {
       assert.equal(member.received[0]!.key, 'after0');
       await member.close();
     } finally {
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
+  it('an ack that finds the write lock taken waits on a timer, the event loop free, and lands once it is released', async () => {
+    const broker = embeddedBroker({ file, leaseMs: 30_000 });
+    const spec = { name: unique('ch'), partitions: 1 };
+    const consumer = broker.consume({ channel: spec, group: unique('g'), member: unique('m') });
+    const deliveries = consumer[Symbol.asyncIterator]();
+    try {
+      const [one, two] = workload(spec, 1, 2);
+      await broker.publish([one!, two!]);
+      const first = (await deliveries.next()).value as Delivery;
+      assert.equal(first.id, one!.id);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 10);
+      let acked = false;
+      await lockFileFor(600, async () => {
+        const ack = first.ack().then(() => (acked = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        clearInterval(timer);
+        assert.equal(acked, false, 'the ack waits for the lock');
+        // SQLite's busy handler would have held the event loop until the lock was released.
+        assert.ok(ticks >= 10, `${ticks} timers of 10 ms ran in 300 ms`);
+        await ack;
+      });
+      assert.equal(acked, true);
+      const second = (await deliveries.next()).value as Delivery;
+      assert.equal(second.id, two!.id);
+      assert.equal(second.deliveryCount, 1, 'the first was acknowledged, not delivered again');
+      await second.ack();
+    } finally {
+      await consumer.close();
       await broker.deleteChannel(spec.name);
       await broker.close();
     }

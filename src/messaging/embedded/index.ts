@@ -10,7 +10,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { lagReader } from './lag.js';
 import { peeker } from './peek.js';
-import { busFor, openStore } from './store.js';
+import { busFor, openFetchConnection, openStore } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
 import { sqliteSynchronous, startWalFlusher, type Durability } from '../../internal/wal-sync.js';
 import { GroupCommit } from './group-commit.js';
@@ -54,6 +54,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   if (!(leaseMs >= 30)) throw new SwitchyardError('INVALID_ARGUMENT', 'leaseMs must be at least 30');
   const durability = options.durability ?? 'commit';
   const db = openStore(options.file, sqliteSynchronous(durability));
+  const fetchDb = openFetchConnection(options.file, sqliteSynchronous(durability));
   const flusher = durability === 'interval' ? startWalFlusher(options.file) : undefined;
   const bus = busFor(options.file);
   const consumers = new Set<EmbeddedConsumer>();
@@ -249,6 +250,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       const consumer = new EmbeddedConsumer(
         {
           db,
+          fetchDb,
           bus,
           leaseMs,
           ensureChannel: () => ensure({ ...channel, groups: [group] }, consumerOptions.start),
@@ -291,6 +293,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       closed = true;
       clearInterval(sweeper);
       await flusher?.stop();
+      fetchDb.close();
       db.close();
     },
   };

@@ -76,6 +76,25 @@ export function openStore(file: string, synchronous: Synchronous): Db {
 }
 
 /**
+ * A second connection to the log for consumers' fetches, which never waits for the write lock: SQLite's
+ * busy handler sleeps with the event loop blocked, a millisecond at least, while another process
+ * commits. A fetch that finds the lock taken gets SQLITE_BUSY at once and tries again on a timer,
+ * and the process goes on serving meanwhile.
+ */
+export function openFetchConnection(file: string, synchronous: Synchronous): Db {
+  const db = new Database(file, { timeout: 0 });
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('wal_autocheckpoint = 10000');
+  return db;
+}
+
+/** SQLITE_BUSY and its extended codes: the lock was taken, nothing was done. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
  * In-process wake-ups, shared by every adapter of this process on the same file: `publish:<channel>`
  * after a commit, `members:<channel>\0<group>` when a member joins or leaves. Other processes are
  * reached by polling.
