@@ -16,8 +16,12 @@ export interface ConsumerContext {
 }
 
 const minPollMs = 5;
-/** How soon a fetch that found the write lock taken tries again; the event loop is free meanwhile. */
-const busyRetryMs = 1;
+/**
+ * How soon a fetch that found the write lock taken tries again (1 ms, doubling up to 32 ms while it
+ * stays taken); the event loop is free meanwhile. Taken for longer than a publish waits for it, the
+ * file is reported as lost (`disconnected`) until a fetch gets through.
+ */
+const busyRetryMs = { first: 1, max: 32, reportAfter: 5_000 };
 const maxPollMs = 50;
 
 interface Row {
@@ -77,6 +81,8 @@ export class EmbeddedConsumer implements Consumer {
   private leaseSureUntil = 0;
   /** Set once a fetch's transaction began its work: a rollback after that leaves `offsets` unsure. */
   private fetchStarted = false;
+  /** Since when, and how many times in a row, fetches found the write lock taken. */
+  private busy: { since: number; tries: number } | undefined;
   /** Acks and naks waiting for the next fetch, which writes them in its own transaction. */
   private settles: Settle[] = [];
   private pollMs = minPollMs;
@@ -135,18 +141,24 @@ export class EmbeddedConsumer implements Consumer {
   private guard<T>(step: () => T): T | undefined {
     try {
       const result = step();
-      if (this.disconnected) {
-        this.disconnected = false;
-        this.emit({ type: 'reconnected' });
-      }
+      this.reachedFile();
       return result;
     } catch (error) {
-      if (!this.disconnected) {
-        this.disconnected = true;
-        this.emit({ type: 'disconnected', error });
-      }
+      this.lostFile(error);
       return undefined;
     }
+  }
+
+  private reachedFile() {
+    if (!this.disconnected) return;
+    this.disconnected = false;
+    this.emit({ type: 'reconnected' });
+  }
+
+  private lostFile(error: unknown) {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.emit({ type: 'disconnected', error });
   }
 
   private tick() {
@@ -231,28 +243,29 @@ export class EmbeddedConsumer implements Consumer {
     const free = [...this.owned].filter((p) => !this.inFlight.has(p));
     const result: FetchResult = { out: [], lost: [], nextDue: Infinity };
     let busy = false;
+    let got: FetchResult | undefined = result;
     this.fetchStarted = false;
-    const got =
-      settles.length || (free.length && this.mayHaveWork(free, result))
-        ? this.guard(() => {
-            try {
-              return this.fetchTransaction.immediate(settles, free, result);
-            } catch (error) {
-              // Another process holds the write lock: nothing was written; try again shortly.
-              if (!isBusy(error)) throw error;
-              busy = true;
-              return undefined;
-            }
-          })
-        : result;
+    if (settles.length || (free.length && this.mayHaveWork(free, result)))
+      try {
+        got = this.fetchTransaction.immediate(settles, free, result);
+        this.reachedFile();
+      } catch (error) {
+        // Another process holds the write lock: nothing was written; try again shortly.
+        if (isBusy(error)) busy = true;
+        else {
+          this.lostFile(error);
+          got = undefined;
+        }
+      }
     if (busy) {
       // Refused at BEGIN, as it nearly always is, the fetch changed nothing it cached.
       if (this.fetchStarted) this.offsets.clear();
       for (const { partition, seq } of settles) this.inFlight.set(partition, seq);
       this.settles = [...settles, ...this.settles];
-      this.wake(busyRetryMs);
+      this.retryBusy();
       return;
     }
+    this.busy = undefined;
     const { lost, nextDue } = result;
     // Rolled back: what the transaction put in the cache may not be what the file holds.
     if (got === undefined) this.offsets.clear();
@@ -268,6 +281,17 @@ export class EmbeddedConsumer implements Consumer {
     this.pollMs = got?.out.length ? minPollMs : Math.min(maxPollMs, this.pollMs * 2);
     const dueIn = nextDue === Infinity ? Infinity : Math.max(0, nextDue - Date.now());
     if (this.owned.size > 0) this.wake(Math.min(this.pollMs, dueIn));
+  }
+
+  private retryBusy() {
+    const now = Date.now();
+    const busy = (this.busy ??= { since: now, tries: 0 });
+    busy.tries++;
+    if (now - busy.since >= busyRetryMs.reportAfter)
+      this.lostFile(
+        new Error(`The broker file has been locked by another process for ${now - busy.since} ms`),
+      );
+    this.wake(Math.min(busyRetryMs.max, busyRetryMs.first * 2 ** Math.min(busy.tries - 1, 5)));
   }
 
   /**

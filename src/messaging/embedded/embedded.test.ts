@@ -130,6 +130,42 @@ describe('embedded broker specifics', () => {
     }
   });
 
+  it('a fetch kept from the write lock for over 5 s reports the file lost, then found again', async () => {
+    const broker = embeddedBroker({ file, leaseMs: 30_000 });
+    const spec = { name: unique('ch'), partitions: 1 };
+    const events: string[] = [];
+    const consumer = broker.consume({
+      channel: spec,
+      group: unique('g'),
+      member: unique('m'),
+      onEvent: (event) => events.push(event.type),
+    });
+    const deliveries = consumer[Symbol.asyncIterator]();
+    try {
+      await broker.publish(workload(spec, 1, 1));
+      const first = (await deliveries.next()).value as Delivery;
+      await lockFileFor(5_800, async () => {
+        const ack = first.ack();
+        await eventually(
+          () => events.includes('disconnected'),
+          5_700,
+          () => `events ${events.join(', ')}`,
+        );
+        await ack;
+      });
+      await eventually(
+        () => events.includes('reconnected'),
+        2_000,
+        () => `events ${events.join(', ')}`,
+      );
+      assert.deepEqual(events, ['assigned', 'disconnected', 'reconnected']);
+    } finally {
+      await consumer.close();
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
   it('deletes messages older than the retention; groups skip what is gone', async () => {
     const broker = embeddedBroker({ file, leaseMs });
     const spec = { name: unique('ch'), partitions: 2, retentionMs: 50 };
