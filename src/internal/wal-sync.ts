@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { SwitchyardError } from '../errors/index.js';
 
-/** How a SQLite file in WAL mode reaches the disk; see `walDurability`. */
+/** How a SQLite file in WAL mode reaches the disk; see `sqliteSynchronous`. */
 export type Durability = 'commit' | 'interval';
 
 /** How often `interval` durability flushes the WAL: a power loss loses at most about this much. */
@@ -22,6 +22,11 @@ export interface WalFlusher {
  */
 export function sqliteSynchronous(durability: Durability): 'FULL' | 'NORMAL' {
   return durability === 'interval' ? 'NORMAL' : 'FULL';
+}
+
+/** The flusher `durability` needs for `file`: one for `interval` on a file, none otherwise. */
+export function walFlusherFor(file: string, durability: Durability): WalFlusher | undefined {
+  return durability === 'interval' && file !== ':memory:' ? startWalFlusher(file) : undefined;
 }
 
 /**

@@ -242,7 +242,6 @@ export class EmbeddedConsumer implements Consumer {
     const settles = this.takeSettles();
     const free = [...this.owned].filter((p) => !this.inFlight.has(p));
     const result: FetchResult = { out: [], lost: [], nextDue: Infinity };
-    let busy = false;
     let got: FetchResult | undefined = result;
     this.fetchStarted = false;
     if (settles.length || (free.length && this.mayHaveWork(free, result)))
@@ -250,21 +249,10 @@ export class EmbeddedConsumer implements Consumer {
         got = this.fetchTransaction.immediate(settles, free, result);
         this.reachedFile();
       } catch (error) {
-        // Another process holds the write lock: nothing was written; try again shortly.
-        if (isBusy(error)) busy = true;
-        else {
-          this.lostFile(error);
-          got = undefined;
-        }
+        if (isBusy(error)) return this.retryBusy(settles);
+        this.lostFile(error);
+        got = undefined;
       }
-    if (busy) {
-      // Refused at BEGIN, as it nearly always is, the fetch changed nothing it cached.
-      if (this.fetchStarted) this.offsets.clear();
-      for (const { partition, seq } of settles) this.inFlight.set(partition, seq);
-      this.settles = [...settles, ...this.settles];
-      this.retryBusy();
-      return;
-    }
     this.busy = undefined;
     const { lost, nextDue } = result;
     // Rolled back: what the transaction put in the cache may not be what the file holds.
@@ -283,7 +271,12 @@ export class EmbeddedConsumer implements Consumer {
     if (this.owned.size > 0) this.wake(Math.min(this.pollMs, dueIn));
   }
 
-  private retryBusy() {
+  /** Another process holds the write lock: nothing was written; puts the settles back and tries again. */
+  private retryBusy(settles: readonly Settle[]) {
+    // Refused at BEGIN, as it nearly always is, the fetch changed nothing it cached.
+    if (this.fetchStarted) this.offsets.clear();
+    for (const { partition, seq } of settles) this.inFlight.set(partition, seq);
+    this.settles = [...settles, ...this.settles];
     const now = Date.now();
     const busy = (this.busy ??= { since: now, tries: 0 });
     busy.tries++;

@@ -12,7 +12,7 @@ import { lagReader } from './lag.js';
 import { peeker } from './peek.js';
 import { busFor, openFetchConnection, openStore } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
-import { sqliteSynchronous, startWalFlusher, type Durability } from '../../internal/wal-sync.js';
+import { sqliteSynchronous, walFlusherFor, type Durability } from '../../internal/wal-sync.js';
 import { GroupCommit } from './group-commit.js';
 import { newOffsetOf, prepare } from './statements.js';
 
@@ -55,7 +55,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   const durability = options.durability ?? 'commit';
   const db = openStore(options.file, sqliteSynchronous(durability));
   const fetchDb = openFetchConnection(options.file, sqliteSynchronous(durability));
-  const flusher = durability === 'interval' ? startWalFlusher(options.file) : undefined;
+  const flusher = walFlusherFor(options.file, durability);
   const bus = busFor(options.file);
   const consumers = new Set<EmbeddedConsumer>();
   let closed = false;

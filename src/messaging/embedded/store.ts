@@ -64,13 +64,17 @@ CREATE TABLE IF NOT EXISTS sy_members (
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
-export function openStore(file: string, synchronous: Synchronous): Db {
-  const db = new Database(file);
-  db.pragma('busy_timeout = 5000');
+function connect(file: string, synchronous: Synchronous, busyTimeoutMs: number): Db {
+  const db = new Database(file, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   // Fewer, larger checkpoints: hot pages (offsets, index leaves) are copied back once per checkpoint.
   db.pragma('wal_autocheckpoint = 10000');
+  return db;
+}
+
+export function openStore(file: string, synchronous: Synchronous): Db {
+  const db = connect(file, synchronous, 5_000);
   db.transaction(() => db.exec(schema)).immediate();
   return db;
 }
@@ -82,10 +86,7 @@ export function openStore(file: string, synchronous: Synchronous): Db {
  * and the process goes on serving meanwhile.
  */
 export function openFetchConnection(file: string, synchronous: Synchronous): Db {
-  const db = new Database(file, { timeout: 0 });
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('wal_autocheckpoint = 10000');
-  return db;
+  return connect(file, synchronous, 0);
 }
 
 /** SQLITE_BUSY and its extended codes: the lock was taken, nothing was done. */

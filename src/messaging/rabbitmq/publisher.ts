@@ -198,7 +198,7 @@ export class Publisher {
       if (error) failure ??= error instanceof Error ? error : new Error(String(error));
       if (--remaining === 0) settle();
     };
-    for (const m of messages) {
+    for (const [i, m] of messages.entries()) {
       if (state.closed) break;
       let ok: boolean;
       try {
@@ -212,7 +212,7 @@ export class Publisher {
       } catch (error) {
         // Nothing after this message was written; the ones before still get their confirms.
         failure ??= error instanceof Error ? error : new Error(String(error));
-        remaining -= messages.length - messages.indexOf(m) - 1;
+        remaining -= messages.length - i - 1;
         onConfirm(undefined);
         break;
       }

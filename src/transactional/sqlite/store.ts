@@ -13,7 +13,7 @@ import {
   type TransactionalStore,
 } from '../types.js';
 import { assertOutgoing, bufferOf } from '../outgoing.js';
-import { sqliteSynchronous, startWalFlusher, type Durability } from '../../internal/wal-sync.js';
+import { sqliteSynchronous, walFlusherFor, type Durability } from '../../internal/wal-sync.js';
 import { migrate } from './schema.js';
 import { sqliteInbox, sqliteOperations } from './tables.js';
 
@@ -85,8 +85,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
-  const flusher =
-    durability === 'interval' && options.file !== ':memory:' ? startWalFlusher(options.file) : undefined;
+  const flusher = walFlusherFor(options.file, durability);
   const retention = { ...defaultRetention, ...options.retention };
   const commits = commitsOf(options.file);
   const insert = db.prepare(`INSERT INTO sy_outbox (channel, partition, message_id, headers, body, created_at)
