@@ -101,6 +101,13 @@ export interface ConsumerOptions {
    * it. RabbitMQ keeps nothing for a group that did not exist, so there both mean `'end'`.
    */
   readonly start?: GroupStart;
+  /**
+   * The group is removed (positions, unacknowledged messages, leases) once it has had no member for
+   * this long: for a group a tool makes for itself (`switchyard tail`), which a killed process cannot
+   * delete. Members keep it alive while they run. Only for a group that `consume` creates: a group
+   * that exists already keeps its own settings. Honoured where `Capabilities.groupIdleExpiry` says so.
+   */
+  readonly idleExpiryMs?: number;
 }
 
 export type GroupStart = 'oldest' | 'end';
@@ -139,6 +146,11 @@ export interface Capabilities {
    * the engine, or by a sweep of the adapter's own, within the adapter's documented sweep period).
    */
   readonly idleExpiry: boolean;
+  /**
+   * `ConsumerOptions.idleExpiryMs` is honoured: a group with no member for that long is removed (by
+   * the engine, or by a sweep of the adapter's own, within the adapter's documented sweep period).
+   */
+  readonly groupIdleExpiry: boolean;
 }
 
 export interface BrokerAdapter {
@@ -188,6 +200,14 @@ export function peekLimit(options?: PeekOptions): number {
       details: { limit },
     });
   return limit;
+}
+
+/** `ConsumerOptions.idleExpiryMs`, checked: a positive integer when given. */
+export function checkGroupIdleExpiry(channel: string, group: string, idleExpiryMs: number | undefined): void {
+  if (idleExpiryMs !== undefined && !(Number.isInteger(idleExpiryMs) && idleExpiryMs > 0))
+    throw new SwitchyardError('INVALID_ARGUMENT', 'idleExpiryMs must be a positive integer', {
+      details: { channel, group, idleExpiryMs },
+    });
 }
 
 /** The NOT_FOUND of `peek` when the channel exists but the group does not. */

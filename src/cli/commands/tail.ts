@@ -14,6 +14,9 @@ import {
 } from '../messaging/broker.js';
 import { messageJson, messageLine, toJson } from '../messaging/messages.js';
 
+/** How long the throwaway group of a tail that was killed outlives it. */
+export const throwawayGroupExpiryMs = 60_000;
+
 const help = `Usage: switchyard tail <channel> [options]
 
 Follows a channel and prints each message (time, partition, type, id, key, body) until Ctrl-C or --count.
@@ -22,7 +25,7 @@ Without --group, tail reads as a throwaway group of its own (a fresh name each r
 nothing from any service; it shows what is published from now on, or with --from-start everything
 the engine keeps for a new group (everything retained on the embedded broker, JetStream and Redis;
 RabbitMQ keeps nothing for a group that did not exist, so there it is the same as from now on).
-The throwaway group is removed when tail stops.
+The throwaway group is removed when tail stops, and a minute after tail was killed.
 
 With --group <name>, tail is a member of that group like any other: it receives only its share of the
 partitions and ACKNOWLEDGES what it prints, so those messages are consumed. Never give a live
@@ -102,6 +105,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       group,
       member: `${group}-${process.pid}-${randomBytes(3).toString('hex')}`,
       start: throwaway && !values['from-start'] ? 'end' : 'oldest',
+      // Removed on the way out; if this process is killed instead, the engine (or a sweep) removes it.
+      ...(throwaway ? { idleExpiryMs: throwawayGroupExpiryMs } : {}),
       onEvent: (event) => {
         if (!told && event.type === 'assigned') {
           told = true;

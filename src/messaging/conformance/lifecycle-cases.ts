@@ -4,13 +4,23 @@ import { it } from 'node:test';
 import { SwitchyardError } from '../../errors/index.js';
 import type { OutgoingMessage } from '../adapter.js';
 import type { SuiteContext } from './context.js';
-import { allAssigned, eventually, Member, orderViolations, publishAll, unique, workload } from './support.js';
+import {
+  ackAll,
+  allAssigned,
+  eventually,
+  Member,
+  orderViolations,
+  publishAll,
+  unique,
+  workload,
+} from './support.js';
 
 const sortedIds = (items: readonly { id: string }[]) => items.map((m) => m.id).sort();
 
 /**
  * Where a new group starts (`ConsumerOptions.start`), removing a group (`deleteGroup`), and a channel
- * removed once nobody consumes it (`ChannelSpec.idleExpiryMs`).
+ * removed once nobody consumes it (`ChannelSpec.idleExpiryMs`), and a group removed once it has no
+ * member (`ConsumerOptions.idleExpiryMs`).
  */
 export function lifecycleCases(ctx: SuiteContext): void {
   const { suiteCaps, withChannel, soleMember, expiryLagMs } = ctx;
@@ -159,6 +169,50 @@ export function lifecycleCases(ctx: SuiteContext): void {
           );
         },
         { idleExpiryMs },
+      );
+    },
+  );
+
+  it(
+    'a group consumed with idleExpiryMs lives while consumed and is removed once it has no member',
+    { timeout: 90_000 },
+    async (t) => {
+      const idleExpiryMs = 2_000;
+      const kept = unique('kept');
+      await withChannel(
+        2,
+        async (adapter, spec, track) => {
+          if (!adapter.capabilities.groupIdleExpiry) return t.skip(`${ctx.name}: groupIdleExpiry is false`);
+          const throwaway = unique('g');
+          const member = track(
+            new Member(adapter, spec, throwaway, unique('member'), ackAll, { start: 'end', idleExpiryMs }),
+          );
+          await allAssigned([member], spec.partitions);
+          // Over two periods with a member: still there, and it delivers.
+          await sleep(idleExpiryMs * 2.5);
+          await publishAll(adapter, workload(spec, 2, 1));
+          await eventually(
+            () => member.received.length === 2,
+            10_000,
+            () => `delivered after two expiry periods with a member: ${member.received.length} of 2`,
+          );
+          // Closed without deleting anything, as a killed process leaves it; later messages pile up for it.
+          await member.close();
+          await publishAll(adapter, workload(spec, 2, 2, 'after'));
+          const deadline = Date.now() + idleExpiryMs + expiryLagMs;
+          for (;;) {
+            const gone = await adapter.peek(spec.name, throwaway).then(
+              () => false,
+              (e: unknown) => SwitchyardError.is(e, 'NOT_FOUND') && e.details.group === throwaway,
+            );
+            if (gone) break;
+            assert.ok(Date.now() < deadline, `group ${throwaway} was not removed`);
+            await sleep(200);
+          }
+          // The channel and its other group are untouched.
+          assert.equal((await adapter.peek(spec.name, kept)).length, 6);
+        },
+        { groups: [kept] },
       );
     },
   );

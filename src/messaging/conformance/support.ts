@@ -6,7 +6,7 @@ import type {
   ChannelSpec,
   Consumer,
   Delivery,
-  GroupStart,
+  ConsumerOptions,
   OutgoingMessage,
 } from '../adapter.js';
 import { SwitchyardError } from '../../errors/index.js';
@@ -78,7 +78,7 @@ export class Member {
     readonly group: string,
     readonly name: string = unique('member'),
     handler: Handler = ackAll,
-    options: { start?: GroupStart } = {},
+    options: Pick<ConsumerOptions, 'start' | 'idleExpiryMs'> = {},
   ) {
     const consumer = adapter.consume({
       channel: spec,

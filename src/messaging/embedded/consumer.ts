@@ -92,6 +92,8 @@ export class EmbeddedConsumer implements Consumer {
   private readonly partitions: number;
   /** The channel has an idle expiry, which every heartbeat puts off. */
   private readonly expires: boolean;
+  /** The group may have an idle expiry (if this consumer created it), which every heartbeat puts off. */
+  private readonly groupExpires: boolean;
   private readonly stmts: ReturnType<typeof prepare>;
   /** The same statements on `fetchDb`, for fetches. */
   private readonly fetchStmts: ReturnType<typeof prepare>;
@@ -108,6 +110,7 @@ export class EmbeddedConsumer implements Consumer {
     this.member = options.member;
     this.partitions = options.channel.partitions;
     this.expires = options.channel.idleExpiryMs !== undefined;
+    this.groupExpires = options.idleExpiryMs !== undefined;
     this.stmts = prepare(ctx.db);
     this.fetchStmts = prepare(ctx.fetchDb);
     this.fetchTransaction = ctx.fetchDb.transaction(this.fetchIn.bind(this));
@@ -171,6 +174,7 @@ export class EmbeddedConsumer implements Consumer {
           const expires = now + this.ctx.leaseMs;
           this.stmts.heartbeat.run(channel, group, member, expires);
           if (this.expires) this.stmts.used.run(now, channel);
+          if (this.groupExpires) this.stmts.groupUsed.run(now, channel, group);
           this.stmts.dropDeadMembers.run(channel, group, now);
           this.stmts.renew.run(expires, channel, group, member);
           const live = Math.max(1, (this.stmts.liveMembers.pluck().get(channel, group, now) as number) ?? 1);

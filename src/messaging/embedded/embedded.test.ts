@@ -71,6 +71,36 @@ describe('embedded broker specifics', () => {
     }
   });
 
+  it('sweeps a group with an idle expiry only once no membership runs, and never a group that existed before', async () => {
+    // Beats every 10 s (a third of the lease): far apart next to a 50 ms expiry.
+    const broker = embeddedBroker({ file, leaseMs: 30_000 });
+    const declared = unique('g');
+    const spec = { name: unique('ch'), partitions: 1, groups: [declared] };
+    const peekable = (group: string) =>
+      broker.peek(spec.name, group).then(
+        () => true,
+        (e: unknown) => !SwitchyardError.is(e, 'NOT_FOUND'),
+      );
+    try {
+      await broker.ensureChannel(spec);
+      const throwaway = unique('g');
+      const member = new Member(broker, spec, throwaway, unique('member'), undefined, { idleExpiryMs: 50 });
+      const old = new Member(broker, spec, declared, unique('member'), undefined, { idleExpiryMs: 50 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      broker.sweepIdle();
+      assert.ok(await peekable(throwaway), 'a group with a live member was swept');
+      await member.close();
+      await old.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      broker.sweepIdle();
+      assert.equal(await peekable(throwaway), false, 'the idle group is still there');
+      assert.ok(await peekable(declared), 'a group declared without expiry was swept');
+    } finally {
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
   it('fails a publish that cannot get the file past busy_timeout with UNAVAILABLE, storing nothing', async () => {
     const broker = embeddedBroker({ file, leaseMs });
     const spec = { name: unique('ch'), partitions: 1 };

@@ -1,10 +1,11 @@
-import type {
-  BrokerAdapter,
-  ChannelSpec,
-  Consumer,
-  ConsumerOptions,
-  GroupStart,
-  OutgoingMessage,
+import {
+  checkGroupIdleExpiry,
+  type BrokerAdapter,
+  type ChannelSpec,
+  type Consumer,
+  type ConsumerOptions,
+  type GroupStart,
+  type OutgoingMessage,
 } from '../adapter.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
@@ -31,8 +32,8 @@ export interface EmbeddedBrokerOptions {
    */
   readonly durability?: Durability;
   /**
-   * How often expired messages and idle channels (`idleExpiryMs`) are deleted (default: a tenth of the
-   * shortest retention, 1 s … 60 s).
+   * How often expired messages, idle channels and idle groups (`idleExpiryMs`) are deleted (default: a
+   * tenth of the shortest retention, 1 s … 60 s).
    */
   readonly retentionSweepMs?: number;
 }
@@ -40,7 +41,10 @@ export interface EmbeddedBrokerOptions {
 export interface EmbeddedBroker extends BrokerAdapter {
   /** Deletes messages older than their channel's retention now (also done on a timer). Returns how many. */
   sweepRetention(): number;
-  /** Removes the channels idle past their `idleExpiryMs` now (also done on a timer). Returns their names. */
+  /**
+   * Removes the channels and groups idle past their `idleExpiryMs` now (also done on a timer). Returns
+   * the names of the channels.
+   */
   sweepIdle(): string[];
 }
 
@@ -72,6 +76,13 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   const markUsed = db.prepare(`INSERT INTO sy_idle (channel, idle_ms, used_at) VALUES (?, ?, ?)
     ON CONFLICT (channel) DO UPDATE SET idle_ms = excluded.idle_ms, used_at = excluded.used_at`);
   const idle = db.prepare(`SELECT channel FROM sy_idle WHERE used_at + idle_ms < ?`);
+  const groupExists = db.prepare(`SELECT 1 FROM sy_offsets WHERE channel = ? AND grp = ? LIMIT 1`);
+  const markGroupUsed = db.prepare(`INSERT OR IGNORE INTO sy_idle_groups (channel, grp, idle_ms, used_at)
+    VALUES (?, ?, ?, ?)`);
+  // Idle past their expiry and without a member whose membership still runs (a slow beat keeps it).
+  const idleGroups = db.prepare(`SELECT channel, grp FROM sy_idle_groups g WHERE used_at + idle_ms < @now
+    AND NOT EXISTS (SELECT 1 FROM sy_members m
+      WHERE m.channel = g.channel AND m.grp = g.grp AND m.expires_at >= @now)`);
   const peek = peeker(db);
   const lag = lagReader(db);
   const retained = db.prepare(
@@ -83,7 +94,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   }
 
   const ensure = db
-    .transaction((spec: ChannelSpec, start: GroupStart = 'oldest') => {
+    .transaction((spec: ChannelSpec, start: GroupStart = 'oldest', groupIdleMs?: number) => {
       if (typeof spec.name !== 'string' || spec.name.length === 0)
         throw new SwitchyardError('INVALID_ARGUMENT', 'A channel needs a name');
       if (!Number.isInteger(spec.partitions) || spec.partitions < 1)
@@ -105,6 +116,10 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
           throw new SwitchyardError('INVALID_ARGUMENT', 'A group needs a name', {
             details: { channel: spec.name },
           });
+        checkGroupIdleExpiry(spec.name, group, groupIdleMs);
+        // Only a group created here expires: one that exists keeps its settings.
+        if (groupIdleMs !== undefined && !groupExists.get(spec.name, group))
+          markGroupUsed.run(spec.name, group, groupIdleMs, Date.now());
         for (let p = 0; p < spec.partitions; p++) declareGroup.run(newOffsetOf(spec.name, group, p, start));
       }
     })
@@ -197,18 +212,29 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   }
 
   const remove = db.transaction((name: string) => {
-    for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members'])
+    for (const table of ['sy_messages', 'sy_offsets', 'sy_leases', 'sy_members', 'sy_idle_groups'])
       db.prepare(`DELETE FROM ${table} WHERE channel = ?`).run(name);
     db.prepare(`DELETE FROM sy_idle WHERE channel = ?`).run(name);
     db.prepare(`DELETE FROM sy_channels WHERE name = ?`).run(name);
   });
 
-  /** Removes the channels nobody used for their idle expiry; a consumer renews `used_at` on every beat. */
+  const removeGroup = db.transaction((channel: string, group: string) => {
+    for (const table of ['sy_offsets', 'sy_leases', 'sy_members', 'sy_idle_groups'])
+      db.prepare(`DELETE FROM ${table} WHERE channel = ? AND grp = ?`).run(channel, group);
+  });
+
+  /**
+   * Removes the channels and the groups nobody used for their idle expiry (a consumer renews `used_at`
+   * on every beat). Returns the names of the channels removed.
+   */
   function sweepIdle(): string[] {
     return db
       .transaction(() => {
-        const expired = idle.pluck().all(Date.now()) as string[];
+        const now = Date.now();
+        const expired = idle.pluck().all(now) as string[];
         for (const name of expired) remove(name);
+        for (const { channel, grp } of idleGroups.all({ now }) as { channel: string; grp: string }[])
+          removeGroup(channel, grp);
         return expired;
       })
       .immediate();
@@ -234,6 +260,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       brokerSideDelay: true,
       passivePeek: true,
       idleExpiry: true,
+      groupIdleExpiry: true,
     },
     async ensureChannel(spec) {
       assertOpen();
@@ -253,7 +280,8 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
           fetchDb,
           bus,
           leaseMs,
-          ensureChannel: () => ensure({ ...channel, groups: [group] }, consumerOptions.start),
+          ensureChannel: () =>
+            ensure({ ...channel, groups: [group] }, consumerOptions.start, consumerOptions.idleExpiryMs),
         },
         consumerOptions,
       );
@@ -279,10 +307,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     },
     async deleteGroup(channel, group) {
       assertOpen();
-      db.transaction(() => {
-        for (const table of ['sy_offsets', 'sy_leases', 'sy_members'])
-          db.prepare(`DELETE FROM ${table} WHERE channel = ? AND grp = ?`).run(channel, group);
-      }).immediate();
+      removeGroup.immediate(channel, group);
     },
     sweepRetention,
     sweepIdle,

@@ -16,6 +16,7 @@ const sql = {
     ON CONFLICT (channel, grp, partition) DO UPDATE SET member = excluded.member, expires_at = excluded.expires_at
     WHERE sy_leases.expires_at < ?`,
   used: `UPDATE sy_idle SET used_at = ? WHERE channel = ?`,
+  groupUsed: `UPDATE sy_idle_groups SET used_at = ? WHERE channel = ? AND grp = ?`,
   release: `DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND partition = ? AND member = ?`,
   releaseAll: `DELETE FROM sy_leases WHERE channel = ? AND grp = ? AND member = ?`,
   offset: `SELECT acked, pending_seq, deliveries, not_before FROM sy_offsets

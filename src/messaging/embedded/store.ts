@@ -53,6 +53,14 @@ CREATE TABLE IF NOT EXISTS sy_idle (
   idle_ms INTEGER NOT NULL,
   used_at INTEGER NOT NULL
 );
+-- Groups with an idle expiry (ConsumerOptions.idleExpiryMs): when a member last renewed them.
+CREATE TABLE IF NOT EXISTS sy_idle_groups (
+  channel TEXT NOT NULL,
+  grp TEXT NOT NULL,
+  idle_ms INTEGER NOT NULL,
+  used_at INTEGER NOT NULL,
+  PRIMARY KEY (channel, grp)
+);
 CREATE TABLE IF NOT EXISTS sy_members (
   channel TEXT NOT NULL,
   grp TEXT NOT NULL,

@@ -13,8 +13,11 @@ export interface ConsumerDeps {
   readonly prefix: string;
   /** How long one pull request waits on the server for a message. */
   readonly pullExpiresMs: number;
-  /** Declares the stream and the group's durable consumers (idempotent). */
-  readonly prepare: () => Promise<void>;
+  /**
+   * Declares the stream and the group's durable consumers (idempotent). Resolves with the group's idle
+   * expiry as its durables keep it (their `inactive_threshold`); undefined when they never expire.
+   */
+  readonly prepare: () => Promise<number | undefined>;
   /** Marks a channel with an idle expiry used (never rejects; the heartbeat also keeps it). */
   readonly touch: () => Promise<void>;
 }
@@ -22,6 +25,15 @@ export interface ConsumerDeps {
 /** Retry delays of the lease loop and the pull workers: 100 ms, 200 ms, … up to 2 s (`failures` from 0). */
 export function backoff(failures: number): number {
   return equalJitter(failures + 1, 100, 2_000);
+}
+
+/**
+ * An ack-protocol subject of a durable for stream sequence 0, which is never pending: `+WPI` sent there
+ * changes no message, but the server counts every ack-protocol message as activity of the durable
+ * (nats-server#3635, 2.9 releases since late 2022), so it keeps one with `inactive_threshold` alive.
+ */
+export function keepAliveSubject(names: Names, group: string, partition: number): string {
+  return `$JS.ACK.${names.stream}.${names.durable(group, partition)}.1.0.0.0.0`;
 }
 
 /** The delivery count from a `$JS.ACK.…` reply subject (v1: 9 tokens, v2 with domain and hash: 12+). */
@@ -44,6 +56,7 @@ interface Owned {
 }
 
 const encoder = new TextEncoder();
+const keepAliveBody = encoder.encode('+WPI');
 
 /**
  * Messages one pull request asks for. MaxAckPending 1 still hands them out one at a time, each once
@@ -70,6 +83,7 @@ export class JetStreamConsumer implements Consumer {
   private readonly unlisten: () => void;
   private watcher: { stop(): void } | undefined;
   private knownMembers = new Set<string>();
+  private keepingAlive: { readonly idleExpiryMs: number; readonly timer: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -100,7 +114,7 @@ export class JetStreamConsumer implements Consumer {
         const { kv, ttlMs } = await this.deps.link.kv();
         this.ttlMs = ttlMs;
         if (!this.prepared) {
-          await this.deps.prepare();
+          this.keepAlive(await this.deps.prepare());
           this.prepared = true;
         }
         if (!this.watcher) await this.watch(kv);
@@ -119,6 +133,35 @@ export class JetStreamConsumer implements Consumer {
         await this.sleep(backoff(failures++));
       }
     }
+  }
+
+  /**
+   * Keeps the durables of an expiring group active while this member runs, every partition's, owned or
+   * not. An owner's open pull requests count as activity, but a partition can go unpulled longer than
+   * the group's idle expiry while the group has members: its lease still held by a member that died
+   * (up to a lease), or its message held by a handler (no pull request is open until it is settled).
+   */
+  private keepAlive(idleExpiryMs: number | undefined): void {
+    if (this.keepingAlive?.idleExpiryMs === idleExpiryMs) return;
+    clearInterval(this.keepingAlive?.timer);
+    this.keepingAlive = undefined;
+    if (idleExpiryMs === undefined || this.closed) return;
+    const { group, channel } = this.options;
+    const subjects = Array.from({ length: channel.partitions }, (_, p) =>
+      keepAliveSubject(this.names, group, p),
+    );
+    const signal = async () => {
+      try {
+        const { nc } = await this.deps.link.get();
+        for (const subject of subjects) nc.publish(subject, keepAliveBody);
+      } catch {
+        // Closed or closing: the member is going anyway.
+      }
+    };
+    // A few signals per period, so one delayed (a reconnect, a busy event loop) costs nothing.
+    const timer = setInterval(() => void signal(), Math.max(100, Math.min(this.tickMs, idleExpiryMs / 4)));
+    timer.unref();
+    this.keepingAlive = { idleExpiryMs, timer };
   }
 
   /** Wakes the lease loop when a lease is given back or the membership changes (polling covers the rest). */
@@ -381,6 +424,8 @@ export class JetStreamConsumer implements Consumer {
   async close(): Promise<void> {
     if (this.closed) return this.running;
     this.closed = true;
+    // The group's idle period starts once its last member is gone.
+    this.keepAlive(undefined);
     this.unlisten();
     this.watcher?.stop();
     this.wakeUp();

@@ -1,6 +1,6 @@
 import type { ConsumerInfo, JetStreamManager } from 'nats';
 import { unknownChannel, unknownGroup } from '../adapter.js';
-import { isNotFound, storedPartitions, type Names } from './topology.js';
+import { consumerInfo, storedPartitions, type Names } from './topology.js';
 
 /**
  * What `peek` and `lag` read of a group without consuming: the durable consumer of each partition of
@@ -16,12 +16,7 @@ export async function groupConsumers(
   const partitions = await storedPartitions(jsm, names);
   if (partitions === undefined) throw unknownChannel(channel);
   const consumers = await Promise.all(
-    Array.from({ length: partitions }, (_, p) =>
-      jsm.consumers.info(names.stream, names.durable(group, p)).catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }),
-    ),
+    Array.from({ length: partitions }, (_, p) => consumerInfo(jsm, names, group, p)),
   );
   if (consumers.every((consumer) => consumer === undefined)) throw unknownGroup(channel, group);
   return consumers;

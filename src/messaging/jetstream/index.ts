@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
-import type {
-  BrokerAdapter,
-  ChannelSpec,
-  Consumer,
-  ConsumerOptions,
-  GroupStart,
-  OutgoingMessage,
+import {
+  checkGroupIdleExpiry,
+  type BrokerAdapter,
+  type ChannelSpec,
+  type Consumer,
+  type ConsumerOptions,
+  type OutgoingMessage,
 } from '../adapter.js';
 import { JetStreamConsumer } from './consumer.js';
 import { IdleExpiry } from './expiry.js';
@@ -18,7 +18,7 @@ import { Publisher } from './publisher.js';
 import {
   checkSpec,
   declareChannel,
-  declareConsumer,
+  declareGroup,
   isNotFound,
   namesFor,
   storedPartitions,
@@ -96,7 +96,13 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStream
   let closed = false;
 
   /** The channel's stream, and a durable consumer per partition for each of `spec.groups`. */
-  async function ensureChannel(spec: ChannelSpec, start?: GroupStart): Promise<void> {
+  async function ensureChannel(spec: ChannelSpec): Promise<void> {
+    await ensureStream(spec);
+    for (const group of spec.groups ?? []) await ensureGroup(spec, group);
+  }
+
+  /** The channel's stream, with the marker of its idle expiry. */
+  async function ensureStream(spec: ChannelSpec): Promise<void> {
     const nats = await loadNats();
     const { jsm } = await link.get();
     expiry.start();
@@ -109,12 +115,25 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStream
     if (idleExpiryMs === undefined) expiring.delete(spec.name);
     else expiring.set(spec.name, idleExpiryMs);
     declared.set(spec.name, spec.partitions);
-    if (!spec.groups?.length) return;
+  }
+
+  /**
+   * A group's durable consumers (one per partition). Returns the group's idle expiry as its durables
+   * keep it: `idleExpiryMs` only for a group created here.
+   */
+  async function ensureGroup(
+    spec: ChannelSpec,
+    group: string,
+    options: Pick<ConsumerOptions, 'start' | 'idleExpiryMs'> = {},
+  ): Promise<number | undefined> {
+    checkGroupIdleExpiry(spec.name, group, options.idleExpiryMs);
+    const nats = await loadNats();
+    const { jsm } = await link.get();
     const { ttlMs } = await link.kv();
-    const names = namesFor(prefix, spec.name);
-    for (const group of spec.groups)
-      for (let p = 0; p < spec.partitions; p++)
-        await declareConsumer(nats, jsm, names, group, p, ttlMs, start);
+    return declareGroup(nats, jsm, namesFor(prefix, spec.name), group, spec.partitions, {
+      ackWaitMs: ttlMs,
+      ...options,
+    });
   }
 
   /** The stream (with every durable consumer) and the channel's memberships and leases. */
@@ -143,6 +162,7 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStream
       brokerSideDelay: true,
       passivePeek: true,
       idleExpiry: true,
+      groupIdleExpiry: true,
     },
     ensureChannel: (spec) => ensureChannel(spec),
     async publish(messages: readonly OutgoingMessage[]) {
@@ -160,8 +180,12 @@ export function jetStreamBroker(options: JetStreamBrokerOptions = {}): JetStream
           link,
           prefix,
           pullExpiresMs: options.pullExpiresMs ?? 1_000,
-          // Re-declared after deleteChannel or a lost stream, like every (re)subscription.
-          prepare: () => ensureChannel({ ...channel, groups: [group] }, consumerOptions.start),
+          // Re-declared after deleteChannel, a lost stream or an expired group, like every (re)subscription.
+          prepare: async () => {
+            await ensureStream(channel);
+            const { start, idleExpiryMs } = consumerOptions;
+            return ensureGroup(channel, group, { start, idleExpiryMs });
+          },
           touch: async () => {
             const idleExpiryMs = expiring.get(channel.name);
             if (idleExpiryMs !== undefined) await expiry.touch(channel.name, idleExpiryMs).catch(() => {});

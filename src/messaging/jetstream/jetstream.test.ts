@@ -467,6 +467,84 @@ describe('JetStream idle expiry', { timeout: 60_000 }, () => {
   });
 });
 
+describe('JetStream group idle expiry', { timeout: 60_000 }, () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test('a live member keeps every durable of its group, pulled or not; a group that existed keeps its settings', async () => {
+    const { adapter, spec, prefix } = await setup(2);
+    const names = namesFor(prefix, spec.name);
+    const nats = await loadNats();
+    const nc = await nats.connect({ servers });
+    cleanups.push(() => nc.close());
+    const jsm = await nc.jetstreamManager();
+    const leases = await nc.jetstream().views.kv(`${prefix}_leases`, { ttl: 3_000, history: 1 });
+    const durable = (group: string, p: number) =>
+      jsm.consumers.info(names.stream, names.durable(group, p)).then(
+        (info) => info.config.inactive_threshold ?? 0,
+        () => undefined,
+      );
+    const idleExpiryMs = 1_000;
+    const tail = unique('tail');
+    const kept = unique('kept');
+    await adapter.ensureChannel({ ...spec, groups: [kept] });
+
+    // Partition 1's lease held by a member that died (renewed here): nobody pulls that partition.
+    const ghost = async () => leases.put(names.lease(tail, 1), new TextEncoder().encode('ghost'));
+    await ghost();
+    const renewing = setInterval(() => void ghost().catch(() => {}), 500);
+    try {
+      const { owned, onEvent } = ownership();
+      const consumer = adapter.consume({
+        channel: spec,
+        group: tail,
+        member: unique('m'),
+        start: 'end',
+        idleExpiryMs,
+        onEvent,
+      });
+      const existing = adapter.consume({ channel: spec, group: kept, member: unique('m'), idleExpiryMs });
+      await until(() => owned.has(0), 8_000, 'the member to own partition 0');
+      assert.equal(owned.has(1), false);
+      await adapter.publish([message(spec, 0, 1)]);
+      // Held by the handler for three periods: no pull request is open on partition 0 meanwhile.
+      const [held] = await take(consumer, 1);
+      await sleep(idleExpiryMs * 3);
+      assert.equal(await durable(tail, 0), nats.nanos(idleExpiryMs), 'the partition held by a handler');
+      assert.equal(await durable(tail, 1), nats.nanos(idleExpiryMs), 'the partition nobody pulls');
+      await held!.ack();
+      await Promise.all([consumer.close(), existing.close()]);
+    } finally {
+      clearInterval(renewing);
+    }
+
+    // Without a member, the server removes the group's durables: peek and lag no longer know it.
+    const closed = Date.now();
+    for (;;) {
+      const gone = await adapter.peek(spec.name, tail).then(
+        () => false,
+        (e: unknown) => SwitchyardError.is(e, 'NOT_FOUND') && e.details.group === tail,
+      );
+      if (gone) break;
+      assert.ok(Date.now() - closed < idleExpiryMs + 2_000, 'the expiring group was not removed');
+      await sleep(100);
+    }
+    await assert.rejects(adapter.lag!(spec.name, tail), { code: 'NOT_FOUND' });
+    assert.deepEqual([await durable(tail, 0), await durable(tail, 1)], [undefined, undefined]);
+    // Declared before it was consumed with idleExpiryMs: never expires.
+    assert.deepEqual([await durable(kept, 0), await durable(kept, 1)], [0, 0]);
+    assert.equal((await adapter.peek(spec.name, kept)).length, 1);
+
+    const invalid = adapter.consume({
+      channel: spec,
+      group: unique('g'),
+      member: unique('m'),
+      idleExpiryMs: 0,
+    });
+    await assert.rejects(take(invalid, 1), { code: 'INVALID_ARGUMENT' });
+    await invalid.close();
+  });
+});
+
 describe('JetStream broker adapter across a server restart', { timeout: 120_000 }, () => {
   test('no message acknowledged as published is lost, consumption resumes', async () => {
     const server = await startPrivateNatsServer();

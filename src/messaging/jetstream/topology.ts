@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JetStreamManager, StreamConfig, StreamInfo } from 'nats';
+import type { ConsumerInfo, JetStreamManager, StreamConfig, StreamInfo } from 'nats';
 import { SwitchyardError } from '../../errors/index.js';
 import type { ChannelSpec, GroupStart } from '../adapter.js';
 import type { NatsModule } from './link.js';
@@ -185,28 +185,80 @@ export async function declareChannel(
   }
 }
 
+/** A durable consumer as the server keeps it; undefined when it does not exist. */
+export async function consumerInfo(
+  jsm: JetStreamManager,
+  names: Names,
+  group: string,
+  partition: number,
+): Promise<ConsumerInfo | undefined> {
+  try {
+    return await jsm.consumers.info(names.stream, names.durable(group, partition));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export interface GroupSettings {
+  /** The durables' ack_wait (the lease). */
+  readonly ackWaitMs: number;
+  /** Where durables created now begin; default `'oldest'`. */
+  readonly start?: GroupStart;
+  /** The durables' `inactive_threshold` when the group is created now (`ConsumerOptions.idleExpiryMs`). */
+  readonly idleExpiryMs?: number;
+}
+
+/** A durable's `inactive_threshold` in ms; undefined when it never expires. */
+function idleExpiryOf(info: ConsumerInfo): number | undefined {
+  const threshold = info.config.inactive_threshold ?? 0;
+  return threshold > 0 ? Math.round(threshold / 1e6) : undefined;
+}
+
 /**
- * Creates a group's durable pull consumer for one partition if missing: from the partition's first
- * message kept (`'oldest'`) or from the next one published (`'end'`).
+ * Creates a group's missing durable consumers, one per partition. The group's settings are those of
+ * the durables it already has: `settings.idleExpiryMs` applies only to a group created now, so a group
+ * declared without it never starts expiring, and one the server is removing partition after partition
+ * stays one expiring group when consumed again. Returns the shortest idle expiry among the group's
+ * durables (what its members must keep them active against); undefined when none expires.
  */
-export async function declareConsumer(
+export async function declareGroup(
+  nats: NatsModule,
+  jsm: JetStreamManager,
+  names: Names,
+  group: string,
+  partitions: number,
+  settings: GroupSettings,
+): Promise<number | undefined> {
+  const infos = await Promise.all(
+    Array.from({ length: partitions }, (_, p) => consumerInfo(jsm, names, group, p)),
+  );
+  const existing = infos.find((info) => info !== undefined);
+  const idleExpiryMs = existing ? idleExpiryOf(existing) : settings.idleExpiryMs;
+  for (let p = 0; p < partitions; p++)
+    infos[p] ??= await declareConsumer(nats, jsm, names, group, p, { ...settings, idleExpiryMs });
+  const expiries = infos.map((info) => idleExpiryOf(info!)).filter((ms) => ms !== undefined);
+  return expiries.length > 0 ? Math.min(...expiries) : undefined;
+}
+
+/**
+ * Creates a group's durable pull consumer for one partition: from the partition's first message kept
+ * (`'oldest'`) or from the next one published (`'end'`), removed by the server once nothing used it
+ * for `idleExpiryMs` (`inactive_threshold`). Returns it as the server keeps it (another member's,
+ * when one created it concurrently).
+ */
+async function declareConsumer(
   nats: NatsModule,
   jsm: JetStreamManager,
   names: Names,
   group: string,
   partition: number,
-  ackWaitMs: number,
-  start: GroupStart = 'oldest',
-): Promise<void> {
+  settings: GroupSettings,
+): Promise<ConsumerInfo> {
+  const { ackWaitMs, start = 'oldest', idleExpiryMs } = settings;
   const durable = names.durable(group, partition);
   try {
-    await jsm.consumers.info(names.stream, durable);
-    return;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  try {
-    await jsm.consumers.add(names.stream, {
+    return await jsm.consumers.add(names.stream, {
       durable_name: durable,
       description: `switchyard group ${group} partition ${partition}`,
       filter_subject: names.subject(partition),
@@ -217,11 +269,12 @@ export async function declareConsumer(
       ack_wait: nats.nanos(ackWaitMs),
       max_deliver: -1,
       max_waiting: 512,
+      ...(idleExpiryMs === undefined ? {} : { inactive_threshold: nats.nanos(idleExpiryMs) }),
     });
   } catch (error) {
     // Created concurrently by another member: fine if it exists now.
-    await jsm.consumers.info(names.stream, durable).catch(() => {
-      throw error;
-    });
+    const info = await consumerInfo(jsm, names, group, partition);
+    if (!info) throw error;
+    return info;
   }
 }

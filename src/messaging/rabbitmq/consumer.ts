@@ -9,8 +9,11 @@ import { namesFor } from './topology.js';
 export interface ConsumerDeps {
   readonly link: Link;
   readonly prefix: string;
-  /** Declares the channel and the group's queues (idempotent) before each (re)subscription. */
-  readonly prepare: (model: ChannelModel) => Promise<void>;
+  /**
+   * Declares the channel and the group's queues (idempotent) before each (re)subscription. Returns the
+   * lease queue a member of an expiring group consumes to keep it (see `declareLease` in topology.ts).
+   */
+  readonly prepare: (model: ChannelModel) => Promise<string | undefined>;
   /** How often a member probes the partitions it does not own, to learn of a takeover. */
   readonly probeIntervalMs: number;
 }
@@ -60,7 +63,7 @@ export class RabbitConsumer implements Consumer {
       let ch: Channel | undefined;
       try {
         const model = await this.deps.link.get();
-        await this.deps.prepare(model);
+        const lease = await this.deps.prepare(model);
         ch = await model.createChannel();
         const lost = new Promise<unknown>((resolve) => {
           ch!.on('error', (error: unknown) => resolve(error));
@@ -78,6 +81,7 @@ export class RabbitConsumer implements Consumer {
         failures = 0;
         const { channel, group } = this.options;
         const names = namesFor(this.deps.prefix, channel.name);
+        if (lease !== undefined) await this.holdLease(ch, lease);
         for (let p = 0; p < channel.partitions; p++) {
           const current = ch;
           await ch.consume(names.queue(group, p), (msg) => this.onMessage(current, p, msg), { noAck: false });
@@ -127,6 +131,21 @@ export class RabbitConsumer implements Consumer {
     return setInterval(
       () => void this.deps.prepare(model).catch(() => {}),
       Math.max(1_000, Math.floor(expiryMs / 3)),
+    );
+  }
+
+  /**
+   * Consumes the group's lease queue, to which nothing is ever sent: RabbitMQ keeps an expiring group
+   * while any member does. Deleted (`deleteGroup`, or a lapse during a long disconnection), it cancels
+   * this consumer: resubscribe, which declares the group again.
+   */
+  private async holdLease(ch: Channel, queue: string): Promise<void> {
+    await ch.consume(
+      queue,
+      (msg) => {
+        if (msg === null) void ch.close().catch(() => {});
+      },
+      { noAck: true },
     );
   }
 

@@ -105,6 +105,7 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
       passivePeek: false,
       lagReadyOnly: true,
       idleExpiry: true,
+      groupIdleExpiry: true,
     },
     ensureChannel,
     ensureGroup,
@@ -115,7 +116,7 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
       await publisher.publish(messages);
     },
     consume(consumerOptions: ConsumerOptions): Consumer {
-      const { channel, group } = consumerOptions;
+      const { channel, group, idleExpiryMs } = consumerOptions;
       const consumer = new RabbitConsumer(
         {
           link,
@@ -125,8 +126,9 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
             // Re-declared on every (re)subscription: after a broker restart, or after deleteChannel.
             await declareChannel(model, settings, channel);
             declared.set(channel.name, channel.partitions);
-            await declareGroup(model, settings, channel, group);
+            const lease = await declareGroup(model, settings, channel, group, { idleExpiryMs });
             remember(channel, group);
+            return lease;
           },
         },
         consumerOptions,

@@ -1,14 +1,13 @@
 import type { ChannelModel } from 'amqplib';
-import { unknownChannel, unknownGroup } from '../adapter.js';
-import { exists, partitionQueues } from './peek.js';
-import { namesFor } from './topology.js';
+import { groupQueues } from './peek.js';
 
 /**
  * `lag` on RabbitMQ: the ready messages of the group's partition queues (a passive `queue.declare`
  * each), summed. AMQP reports only ready messages: one a member holds unacknowledged is known to the
  * management plugin, not to AMQP, so it is not counted (`capabilities.lagReadyOnly`); with prefetch 1
  * that is at most one per partition. A probe (`probeHeader`) waiting in a queue is counted: one per
- * partition given up by a member that closed, until the next owner takes it. Nothing is consumed.
+ * partition given up by a member that closed, until the next owner takes it. Nothing is consumed; a
+ * lapsed group is NOT_FOUND, and deleted, as for `peek` (see `groupQueues`).
  */
 export async function lag(
   model: ChannelModel,
@@ -16,9 +15,6 @@ export async function lag(
   channel: string,
   group: string,
 ): Promise<number> {
-  const names = namesFor(settings.prefix, channel);
-  const queues = await partitionQueues(model, names, group, settings.partitions);
-  if (queues.length === 0)
-    throw (await exists(model, names.meta)) ? unknownGroup(channel, group) : unknownChannel(channel);
+  const queues = await groupQueues(model, settings, channel, group);
   return queues.reduce((sum, q) => sum + q.ready, 0);
 }

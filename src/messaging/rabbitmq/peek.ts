@@ -4,7 +4,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import { peekLimit, unknownChannel, unknownGroup, type PeekedMessage, type PeekOptions } from '../adapter.js';
 import { amqpCode } from './link.js';
 import { applicationHeaders, bodyOf, isProbe } from './message.js';
-import { namesFor, withChannel, type Names } from './topology.js';
+import { deleteGroupQueues, leaseState, namesFor, withChannel, type Names } from './topology.js';
 
 export interface PartitionQueue {
   readonly partition: number;
@@ -36,6 +36,29 @@ export async function partitionQueues(
     }
   });
   return found;
+}
+
+/**
+ * The group's partition queues, for `peek` and `lag`; NOT_FOUND when there are none (`details.group` when
+ * the channel exists). A group whose lease lapsed (no member for its `idleExpiryMs`) is no group either:
+ * what RabbitMQ has not deleted yet is deleted here, with its record. The lease decides, not the partition
+ * queues' own expiry, which every peek renews (it consumes them).
+ */
+export async function groupQueues(
+  model: ChannelModel,
+  settings: { readonly prefix: string; readonly partitions: number | undefined },
+  channel: string,
+  group: string,
+): Promise<PartitionQueue[]> {
+  const names = namesFor(settings.prefix, channel);
+  const queues = await partitionQueues(model, names, group, settings.partitions);
+  if (queues.length > 0 && (await leaseState(model, names, group)) === 'lapsed') {
+    await deleteGroupQueues(model, settings, channel, group, settings.partitions ?? queues.length);
+    throw unknownGroup(channel, group);
+  }
+  if (queues.length === 0)
+    throw (await exists(model, names.meta)) ? unknownGroup(channel, group) : unknownChannel(channel);
+  return queues;
 }
 
 export async function exists(model: ChannelModel, queue: string): Promise<boolean> {
@@ -126,9 +149,7 @@ export async function peek(
   const limit = peekLimit(options);
   const names = namesFor(settings.prefix, channel);
   const quietMs = settings.quietMs ?? 1_000;
-  let queues = await partitionQueues(model, names, group, settings.partitions);
-  if (queues.length === 0)
-    throw (await exists(model, names.meta)) ? unknownGroup(channel, group) : unknownChannel(channel);
+  let queues = await groupQueues(model, settings, channel, group);
   // A consumer whose channel just closed (a member, or the previous peek) is removed by the queue a
   // moment after the close is confirmed: give it that moment before calling the group consumed.
   for (const giveUpAt = Date.now() + quietMs; ;) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import type { Channel } from 'amqplib';
 import { SwitchyardError } from '../../errors/index.js';
 import type { ChannelSpec, Consumer, ConsumerEvent, Delivery, OutgoingMessage } from '../adapter.js';
 import { kLink, loadAmqp, type Link } from './link.js';
@@ -437,6 +438,93 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
       );
     } finally {
       await conn.close();
+    }
+  });
+
+  test('an existing group without expiry, consumed with idleExpiryMs, keeps working and stays', async () => {
+    const { adapter, spec, prefix } = await setup(2);
+    await adapter.ensureGroup(spec, 'kept');
+    const consumer = adapter.consume({
+      channel: spec,
+      group: 'kept',
+      member: unique('m'),
+      idleExpiryMs: 1_000,
+    });
+    await adapter.publish([message(spec, 0, 1), message(spec, 1, 2)]);
+    const got = await take(consumer, 2, { ack: true });
+    assert.deepEqual(got.map((d) => d.headers.n).sort(), ['1', '2']);
+    await consumer.close();
+    await adapter.publish([message(spec, 1, 3)]);
+    // Past its idleExpiryMs and a quorum queue's expiry check (every 5 s): the group kept its settings.
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    assert.deepEqual(
+      (await adapter.peek(spec.name, 'kept')).map((m) => m.headers.n),
+      ['3'],
+    );
+    const amqp = await loadAmqp();
+    const conn = await amqp.connect(url);
+    try {
+      const ch = await conn.createChannel();
+      ch.on('error', () => {});
+      await assert.rejects(
+        ch.checkExchange(namesFor(prefix, spec.name).lease('kept')),
+        (e: { code?: number }) => e.code === 404,
+      );
+    } finally {
+      await conn.close();
+    }
+  });
+
+  test('a lapsed expiring group goes with its record when the next expiring group is made', async () => {
+    const { adapter, spec, prefix } = await setup(1);
+    const member = (group: string) => {
+      let assigned!: () => void;
+      const ready = new Promise<void>((resolve) => (assigned = resolve));
+      const consumer = adapter.consume({
+        channel: spec,
+        group,
+        member: unique('m'),
+        idleExpiryMs: 1_000,
+        onEvent: (e) => e.type === 'assigned' && assigned(),
+      });
+      return { consumer, ready };
+    };
+    const first = member('tail-1');
+    await first.ready;
+    await first.consumer.close();
+    // Past its lease, whether or not RabbitMQ's own expiry check has deleted its queue yet.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const second = member('tail-2');
+    await second.ready;
+    await adapter.publish([message(spec, 0, 1)]);
+    assert.equal((await take(second.consumer, 1, { ack: true }))[0]!.headers.n, '1');
+    const names = namesFor(prefix, spec.name);
+    const amqp = await loadAmqp();
+    const conn = await amqp.connect(url);
+    try {
+      for (const check of [
+        (ch: Channel) => ch.checkQueue(names.queue('tail-1', 0)),
+        (ch: Channel) => ch.checkQueue(names.lease('tail-1')),
+        (ch: Channel) => ch.checkExchange(names.lease('tail-1')),
+      ]) {
+        const ch = await conn.createChannel();
+        ch.on('error', () => {});
+        await assert.rejects(check(ch), (e: { code?: number }) => e.code === 404);
+      }
+      const ch = await conn.createChannel();
+      assert.equal((await ch.checkQueue(names.groups)).messageCount, 1);
+      // Not acknowledged: it goes back when the channel closes, for the clean-up's deleteChannel.
+      const record = await ch.get(names.groups, { noAck: false });
+      assert.ok(record);
+      assert.deepEqual(JSON.parse(record.content.toString('utf8')), {
+        group: 'tail-2',
+        partitions: 1,
+        idleExpiryMs: 1_000,
+      });
+      await ch.close();
+    } finally {
+      await conn.close();
+      await second.consumer.close();
     }
   });
 

@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import { SwitchyardError } from '../../errors/index.js';
-import type { ChannelSpec } from '../adapter.js';
+import { checkGroupIdleExpiry, type ChannelSpec } from '../adapter.js';
 import { amqpCode } from './link.js';
 
 /**
@@ -17,6 +17,8 @@ import { amqpCode } from './link.js';
  *                                   dead-letters (delivery limit exceeded, message TTL expired)
  * - `<prefix>.<channel>.unrouted`   fanout exchange (the channel exchange's alternate exchange) + quorum
  *                                   queue keeping messages published while their partition had no group
+ * - `<prefix>.<channel>.<group>.lease` classic queue + auto-delete fanout exchange, for a group created
+ *                                   with `idleExpiryMs` only (see `declareLease`)
  */
 export interface Names {
   readonly exchange: string;
@@ -25,6 +27,8 @@ export interface Names {
   readonly dead: string;
   readonly unrouted: string;
   queue(group: string, partition: number): string;
+  /** An expiring group's lease: a queue and an exchange of that name (see `declareLease`). */
+  lease(group: string): string;
 }
 
 export function namesFor(prefix: string, channel: string): Names {
@@ -36,6 +40,7 @@ export function namesFor(prefix: string, channel: string): Names {
     dead: `${base}.dead`,
     unrouted: `${base}.unrouted`,
     queue: (group, partition) => `${base}.${group}.p${partition}`,
+    lease: (group) => `${base}.${group}.lease`,
   };
 }
 
@@ -133,51 +138,76 @@ function expiryOf(spec: ChannelSpec): Record<string, number> {
   return spec.idleExpiryMs === undefined ? {} : { 'x-expires': spec.idleExpiryMs };
 }
 
-/** Arguments of a group's partition queue; RabbitMQ refuses a re-declaration with different ones. */
+/**
+ * Arguments of a group's partition queue; RabbitMQ refuses a re-declaration with different ones. A group
+ * created with `idleExpiryMs` (`groupExpiryMs`) gets it as `x-expires` too, or the channel's if shorter.
+ */
 function queueArguments(
   settings: TopologySettings,
   spec: ChannelSpec,
   names: Names,
+  groupExpiryMs: number | undefined,
 ): Record<string, unknown> {
+  const expiries = [spec.idleExpiryMs, groupExpiryMs].filter((ms) => ms !== undefined);
   return {
     'x-queue-type': 'quorum',
     'x-single-active-consumer': true,
     'x-delivery-limit': settings.deliveryLimit,
     'x-dead-letter-exchange': names.dead,
     ...(spec.retentionMs === undefined ? {} : { 'x-message-ttl': spec.retentionMs }),
-    ...expiryOf(spec),
+    ...(expiries.length === 0 ? {} : { 'x-expires': Math.min(...expiries) }),
   };
+}
+
+export interface GroupOptions {
+  /** `ConsumerOptions.idleExpiryMs`: applied when the group is created here, ignored when it exists. */
+  readonly idleExpiryMs?: number;
 }
 
 /**
  * Declares a group's partition queues and bindings (idempotent). A group receives what is published
- * after its queues exist: RabbitMQ queues have no history to replay.
+ * after its queues exist: RabbitMQ queues have no history to replay. Returns the lease queue its members
+ * consume to keep it (see `declareLease`) when the group expires, whether created here with
+ * `idleExpiryMs` or by another process.
+ *
+ * A group that exists keeps its settings: one without expiry is re-declared without `x-expires` (with
+ * it, RabbitMQ would refuse the declaration), and an expiring one is not re-declared at all (its
+ * `x-expires` is its creator's, which AMQP cannot read back), only bound again. A lapsed group is
+ * deleted and made anew: what it held expired with it.
  */
 export async function declareGroup(
   model: ChannelModel,
   settings: TopologySettings,
   spec: ChannelSpec,
   group: string,
-): Promise<void> {
+  options: GroupOptions = {},
+): Promise<string | undefined> {
   validName('group', group);
+  const { idleExpiryMs } = options;
+  checkGroupIdleExpiry(spec.name, group, idleExpiryMs);
   const names = namesFor(settings.prefix, spec.name);
-  let exists = true;
-  await withChannel(model, (ch) => ch.checkQueue(names.queue(group, spec.partitions - 1))).catch(
-    (error: unknown) => {
-      if (amqpCode(error) !== 404) throw error;
-      exists = false;
-    },
-  );
+  let state = await groupState(model, names, group, spec.partitions);
+  if (state === 'lapsed') {
+    await deleteGroupQueues(model, settings, spec.name, group, spec.partitions);
+    state = 'absent';
+  }
+  if (state === 'leased') {
+    await bindLeasedGroup(model, names, spec, group);
+    return names.lease(group);
+  }
+  const expiresMs = state === 'absent' ? idleExpiryMs : undefined;
   try {
     await withChannel(model, async (ch) => {
-      const args = queueArguments(settings, spec, names);
+      if (expiresMs !== undefined) await declareLease(ch, names, group, expiresMs);
+      const args = queueArguments(settings, spec, names, expiresMs);
       for (let p = 0; p < spec.partitions; p++) {
         await ch.assertQueue(names.queue(group, p), { durable: true, arguments: args });
         await ch.bindQueue(names.queue(group, p), names.exchange, routingKey(p));
+        if (expiresMs !== undefined) await ch.bindQueue(names.queue(group, p), names.lease(group), '');
       }
-      if (!exists) {
-        const record = JSON.stringify({ group, partitions: spec.partitions });
-        ch.sendToQueue(names.groups, Buffer.from(record), { persistent: true });
+      if (state === 'absent') {
+        const record: GroupRecord = { group, partitions: spec.partitions, idleExpiryMs: expiresMs };
+        ch.sendToQueue(names.groups, Buffer.from(JSON.stringify(record)), { persistent: true });
       }
     });
   } catch (error) {
@@ -194,6 +224,99 @@ export async function declareGroup(
       });
     throw error;
   }
+  // Each group a tool makes for itself adds a record that nothing else would take out once it expired.
+  // Best effort: the next expiring group made prunes again.
+  if (expiresMs !== undefined) await pruneRecords(model, names, group).catch(() => {});
+  return expiresMs === undefined ? undefined : names.lease(group);
+}
+
+/**
+ * An expiring group's lease, declared before its partition queues: a classic queue with `x-expires` that
+ * every member consumes and nothing is sent to, and an auto-delete fanout exchange of the same name bound
+ * to it and to every partition queue.
+ *
+ * The partition queues' own `x-expires` removes them when nobody looks, but cannot tell whether the group
+ * lapsed: peek consumes them, which renews their expiry (a quorum queue also checks it only every few
+ * seconds). The lease queue is deleted exactly `expiresMs` after its last consumer left, and nothing but
+ * a consumer or a declaration renews it. The exchange outlives it until the partition queues are gone
+ * too, so an exchange without its queue means a lapsed group, and no exchange a group that never expires.
+ */
+async function declareLease(ch: Channel, names: Names, group: string, expiresMs: number): Promise<void> {
+  const lease = names.lease(group);
+  await ch.assertQueue(lease, { durable: true, arguments: { 'x-expires': expiresMs } });
+  await ch.assertExchange(lease, 'fanout', { durable: true, autoDelete: true });
+  await ch.bindQueue(lease, lease, '');
+}
+
+/** Binds the partition queues of an existing expiring group again, as after a channel was made anew. */
+async function bindLeasedGroup(model: ChannelModel, names: Names, spec: ChannelSpec, group: string) {
+  await withChannel(model, async (ch) => {
+    for (let p = 0; p < spec.partitions; p++)
+      await ch.bindQueue(names.queue(group, p), names.exchange, routingKey(p));
+  }).catch((error: unknown) => {
+    if (amqpCode(error) !== 404) throw error;
+    // Retried by the consumer: another process is making or removing the group (or the channel).
+    throw new SwitchyardError(
+      'NOT_FOUND',
+      `Group ${group} of channel ${spec.name} is incomplete on RabbitMQ (being made or removed)`,
+      { cause: error, details: { channel: spec.name, group } },
+    );
+  });
+}
+
+/** Whether `check` succeeds on a short-lived channel; false when RabbitMQ answers 404 (no such object). */
+async function found(model: ChannelModel, check: (ch: Channel) => Promise<unknown>): Promise<boolean> {
+  try {
+    await withChannel(model, check);
+    return true;
+  } catch (error) {
+    if (amqpCode(error) === 404) return false;
+    throw error;
+  }
+}
+
+/**
+ * Whether a group expires, and if so whether it lapsed (no member for its `idleExpiryMs`; its partition
+ * queues may still be there), from its lease (see `declareLease`). Reads without renewing: a purge of the
+ * lease queue, which holds nothing, where even a passive `queue.declare` would renew its expiry.
+ */
+export async function leaseState(
+  model: ChannelModel,
+  names: Names,
+  group: string,
+): Promise<'none' | 'leased' | 'lapsed'> {
+  if (!(await found(model, (ch) => ch.checkExchange(names.lease(group))))) return 'none';
+  return (await found(model, (ch) => ch.purgeQueue(names.lease(group)))) ? 'leased' : 'lapsed';
+}
+
+/** A group on the broker: absent, kept (it never expires), leased or lapsed (see `leaseState`). */
+async function groupState(
+  model: ChannelModel,
+  names: Names,
+  group: string,
+  partitions: number,
+): Promise<'absent' | 'kept' | 'leased' | 'lapsed'> {
+  const lease = await leaseState(model, names, group);
+  if (lease !== 'none') return lease;
+  const kept = await found(model, (ch) => ch.checkQueue(names.queue(group, partitions - 1)));
+  return kept ? 'kept' : 'absent';
+}
+
+/**
+ * Takes out the records of expiring groups that are gone or lapsed (deleting what is left of a lapsed
+ * one), but `current`'s, just made. The records of groups that never expire go only with `deleteGroup`.
+ */
+async function pruneRecords(model: ChannelModel, names: Names, current: string): Promise<void> {
+  await withChannel(model, async (ch) => {
+    for await (const record of groupRecords(ch, names)) {
+      if (record.idleExpiryMs === undefined || record.group === current) continue;
+      const state = await groupState(model, names, record.group, record.partitions);
+      // Kept means made anew without expiry after this one lapsed, and recorded again.
+      if (state === 'leased') continue;
+      if (state === 'lapsed') await deleteQueues(model, names, record.group, record.partitions);
+      ch.ack(record.msg);
+    }
+  });
 }
 
 /**
@@ -217,18 +340,27 @@ async function recordedGroups(ch: Channel, names: Names): Promise<Map<string, nu
   return groups;
 }
 
-/** Deletes a group's partition queues (with what they hold) and its record. */
+/**
+ * Deletes a group's partition queues (with what they hold) and lease queue; its lease exchange goes with
+ * them (auto-delete).
+ */
+async function deleteQueues(model: ChannelModel, names: Names, group: string, partitions: number) {
+  await withChannel(model, async (ch) => {
+    for (let p = 0; p < partitions; p++) await ch.deleteQueue(names.queue(group, p));
+    await ch.deleteQueue(names.lease(group));
+  });
+}
+
+/** Deletes a group's queues (see `deleteQueues`) and its record. */
 export async function deleteGroupQueues(
   model: ChannelModel,
-  settings: TopologySettings,
+  settings: Pick<TopologySettings, 'prefix'>,
   channel: string,
   group: string,
   partitions: number,
 ): Promise<void> {
   const names = namesFor(settings.prefix, channel);
-  await withChannel(model, async (ch) => {
-    for (let p = 0; p < partitions; p++) await ch.deleteQueue(names.queue(group, p));
-  });
+  await deleteQueues(model, names, group, partitions);
   await withChannel(model, async (ch) => {
     for await (const record of groupRecords(ch, names)) if (record.group === group) ch.ack(record.msg);
   }).catch((error: unknown) => {
@@ -236,11 +368,22 @@ export async function deleteGroupQueues(
   });
 }
 
-function parseRecord(content: Buffer): { group: string; partitions: number } | undefined {
+/** A group's record in `<prefix>.<channel>.groups`; `idleExpiryMs` for a group created with it. */
+interface GroupRecord {
+  readonly group: string;
+  readonly partitions: number;
+  readonly idleExpiryMs?: number | undefined;
+}
+
+function parseRecord(content: Buffer): GroupRecord | undefined {
   try {
-    const record = JSON.parse(content.toString('utf8')) as { group?: unknown; partitions?: unknown };
+    const record = JSON.parse(content.toString('utf8')) as Partial<Record<keyof GroupRecord, unknown>>;
     if (typeof record.group === 'string' && typeof record.partitions === 'number')
-      return { group: record.group, partitions: record.partitions };
+      return {
+        group: record.group,
+        partitions: record.partitions,
+        ...(typeof record.idleExpiryMs === 'number' ? { idleExpiryMs: record.idleExpiryMs } : {}),
+      };
   } catch {
     // Not ours: ignore.
   }
@@ -261,8 +404,10 @@ export async function deleteTopology(
       groups.set(group, Math.max(groups.get(group) ?? 0, partitions));
   }).catch(() => {});
   await withChannel(model, async (ch) => {
-    for (const [group, partitions] of groups)
+    for (const [group, partitions] of groups) {
       for (let p = 0; p < partitions; p++) await ch.deleteQueue(names.queue(group, p));
+      await ch.deleteQueue(names.lease(group));
+    }
     await ch.deleteQueue(names.groups);
     await ch.deleteQueue(names.dead);
     await ch.deleteQueue(names.unrouted);

@@ -4,7 +4,7 @@ import { DeliveryQueue } from '../delivery-queue.js';
 import { unfixable } from '../adapter-errors.js';
 import { isAfter, parseEntry, type RawEntry } from './entry.js';
 import { backoff, connect, replyCode } from './link.js';
-import { Ownership, slotsFor, type Slot } from './ownership.js';
+import { heartbeatMs, Ownership, slotsFor, type Slot } from './ownership.js';
 import { keysFor } from './topology.js';
 
 export interface ConsumerDeps {
@@ -68,7 +68,7 @@ export class RedisConsumer implements Consumer {
     );
     this.slots = this.ownership.slots;
     for (const slot of this.slots) this.byStream.set(slot.stream, slot);
-    this.tickMs = Math.max(50, Math.min(deps.leaseMs / 4, 500));
+    this.tickMs = heartbeatMs(deps.leaseMs);
     this.blockMs = Math.max(20, Math.min(deps.leaseMs / 5, 1_000));
     this.running = this.run();
   }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { SwitchyardError } from '../../errors/index.js';
 import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMessage } from '../adapter.js';
 import { RedisConsumer } from './consumer.js';
+import { declareExpiring, removeIfExpired, sweepGroups, validateGroupExpiry } from './group-expiry.js';
 import { lag } from './lag.js';
 import { connect } from './link.js';
 import { peek } from './peek.js';
@@ -28,6 +29,12 @@ export interface RedisStreamsBrokerOptions {
    * sets `capabilities.persistent`. Default false. See docs/messaging-redis.md.
    */
   persistent?: boolean;
+  /**
+   * How often the adapter, once it has consumed or peeked, removes the groups of its prefix that expired
+   * idle (`ConsumerOptions.idleExpiryMs`); default 5000 ms. Such a group is gone for `peek`, `lag` and
+   * `consume` as soon as its period runs out; the sweep deletes what is left of it in Redis.
+   */
+  groupSweepMs?: number;
 }
 
 export const defaultUrl = 'redis://127.0.0.1:6379';
@@ -42,6 +49,9 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
   const leaseMs = options.leaseMs ?? 5_000;
   if (!Number.isFinite(leaseMs) || leaseMs < 200)
     throw new SwitchyardError('INVALID_ARGUMENT', 'leaseMs must be at least 200');
+  const groupSweepMs = options.groupSweepMs ?? 5_000;
+  if (!Number.isFinite(groupSweepMs) || groupSweepMs < 100)
+    throw new SwitchyardError('INVALID_ARGUMENT', 'groupSweepMs must be at least 100');
   const tag = `${process.pid}-${randomUUID().slice(0, 8)}`;
   let closed = false;
   let opening: Promise<Redis> | undefined;
@@ -61,6 +71,20 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
     publisher.remember(spec.name, await ensureChannel(await command(), prefix, spec));
   }
 
+  // Expired groups are swept by the adapters that use the prefix (a killed `tail` cannot remove its
+  // own group): started by the first consume or peek, one sweep at a time, a failed one left to the next.
+  let sweeper: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> | undefined;
+  function sweepExpiredGroups(): void {
+    if (closed) return;
+    sweeper ??= setInterval(() => {
+      sweeping ??= command()
+        .then((redis) => sweepGroups(redis, prefix))
+        .catch(() => {})
+        .finally(() => (sweeping = undefined));
+    }, groupSweepMs).unref();
+  }
+
   return {
     name: 'redis',
     capabilities: {
@@ -69,13 +93,15 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
       brokerSideDelay: false,
       passivePeek: true,
       idleExpiry: true,
+      groupIdleExpiry: true,
     },
     ensureChannel: ensure,
     async publish(messages: readonly OutgoingMessage[]) {
       await publisher.publish(messages);
     },
     consume(consumerOptions: ConsumerOptions): Consumer {
-      const { channel, group } = consumerOptions;
+      const { channel, group, idleExpiryMs } = consumerOptions;
+      sweepExpiredGroups();
       const consumer = new RedisConsumer(
         {
           command,
@@ -85,11 +111,18 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
           prepare: async (redis) => {
             // Again after NOGROUP: the channel or group was deleted, or Redis restarted without
             // persistence. Its own group last, so that it starts where the consumer asks.
+            if (idleExpiryMs !== undefined) validateGroupExpiry(idleExpiryMs, leaseMs);
             const others = channel.groups?.filter((g) => g !== group);
             publisher.remember(
               channel.name,
               await ensureChannel(redis, prefix, { ...channel, groups: others }),
             );
+            // An expiring group is marked before it is created, so no sweep removes it in between; a
+            // group that expired and awaits its sweep is removed first either way: this member starts
+            // a new one rather than resume one that `peek` already reports gone.
+            if (idleExpiryMs === undefined)
+              await removeIfExpired(redis, prefix, channel.name, group, channel.partitions);
+            else await declareExpiring(redis, prefix, channel, group, idleExpiryMs);
             await ensureGroup(redis, prefix, channel, group, consumerOptions.start);
             await touchChannel(redis, prefix, channel, [group]);
           },
@@ -117,6 +150,7 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
       return consumer;
     },
     async peek(channel, group, peekOptions) {
+      sweepExpiredGroups();
       return peek(await command(), prefix, channel, group, peekOptions);
     },
     async lag(channel, group) {
@@ -132,6 +166,8 @@ export function redisStreamsBroker(options: RedisStreamsBrokerOptions = {}): Bro
     async close() {
       if (closed) return;
       await Promise.all([...consumers].map((c) => c.close()));
+      clearInterval(sweeper);
+      await sweeping;
       closed = true;
       const redis = await opening?.catch(() => undefined);
       await redis?.quit().catch(() => redis.disconnect());

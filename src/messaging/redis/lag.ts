@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { unknownChannel, unknownGroup } from '../adapter.js';
+import { knownGroup } from './group-expiry.js';
 import { keysFor, readMeta } from './topology.js';
 
 /** The group's fields of an `XINFO GROUPS` reply (flat name/value lists, one per group). */
@@ -26,7 +27,8 @@ export async function lag(redis: Redis, prefix: string, channel: string, group: 
   const meta = await readMeta(redis, prefix, channel);
   if (!meta) throw unknownChannel(channel);
   const keys = keysFor(prefix, channel);
-  if (!(await redis.sismember(keys.groups, group))) throw unknownGroup(channel, group);
+  // An expiring group whose marker ran out is gone, whether or not a sweep has removed it yet.
+  if (!(await knownGroup(redis, prefix, channel, group))) throw unknownGroup(channel, group);
   const pipeline = redis.pipeline();
   for (let p = 0; p < meta.partitions; p++) {
     pipeline.xlen(keys.stream(p));

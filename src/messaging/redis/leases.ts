@@ -34,8 +34,9 @@ return 0
 `);
 
 // Registers the member until now + ttl (server clock, so members on machines with skewed clocks agree)
-// with the number of partitions it owns, drops members whose heartbeat expired, and returns
-// { live members, fewest partitions owned by a live member }.
+// with the number of partitions it owns, drops members whose heartbeat expired, renews the group's
+// marker if it expires (KEYS[3], holding its period: every member keeps the group alive, whatever
+// options it was started with), and returns { live members, fewest partitions owned by a live member }.
 const heartbeatScript = script(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -48,6 +49,10 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl * 4)
 redis.call('PEXPIRE', KEYS[2], ttl * 4)
+if KEYS[3] then
+  local period = redis.call('GET', KEYS[3])
+  if period then redis.call('PEXPIRE', KEYS[3], period) end
+end
 local fewest = tonumber(ARGV[3])
 for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local owned = tonumber(redis.call('HGET', KEYS[2], member) or '0')
@@ -78,10 +83,18 @@ export interface Membership {
   readonly fewest: number;
 }
 
+/** A group's member registry. */
+export interface Registry {
+  readonly members: string;
+  readonly load: string;
+  /** The group's idle expiry marker, renewed with each heartbeat while it exists (never created). */
+  readonly alive?: string;
+}
+
 /** Heartbeat in the group's member registry, reporting how many partitions this member owns. */
 export async function heartbeat(
   redis: Redis,
-  keys: { readonly members: string; readonly load: string },
+  keys: Registry,
   member: string,
   ttlMs: number,
   owned: number,
@@ -89,7 +102,7 @@ export async function heartbeat(
   const [live, fewest] = (await runScript(
     redis,
     heartbeatScript,
-    [keys.members, keys.load],
+    [keys.members, keys.load, ...(keys.alive === undefined ? [] : [keys.alive])],
     [member, ttlMs, owned],
   )) as [number, number];
   return { live: Number(live), fewest: Number(fewest) };
@@ -105,10 +118,6 @@ export function shareOf(partitions: number, { live, fewest }: Membership): numbe
   return fewest < low ? low : Math.ceil(partitions / members);
 }
 
-export async function leave(
-  redis: Redis,
-  keys: { readonly members: string; readonly load: string },
-  member: string,
-): Promise<void> {
+export async function leave(redis: Redis, keys: Registry, member: string): Promise<void> {
   await Promise.all([redis.zrem(keys.members, member), redis.hdel(keys.load, member)]);
 }

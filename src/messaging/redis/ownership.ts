@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ConsumerEvent } from '../adapter.js';
 import { murmur3 } from '../partition.js';
-import { acquire, heartbeat, leave, release, renew, shareOf } from './leases.js';
+import { acquire, heartbeat, leave, release, renew, shareOf, type Registry } from './leases.js';
 import type { RawEntry } from './entry.js';
 import type { Keys } from './topology.js';
 
@@ -38,6 +38,11 @@ export function slotsFor(keys: Keys, partitions: number): Slot[] {
   }));
 }
 
+/** How often a member heartbeats, renews its leases and rebalances: leaseMs / 4, within 50 … 500 ms. */
+export function heartbeatMs(leaseMs: number): number {
+  return Math.max(50, Math.min(leaseMs / 4, 500));
+}
+
 export interface OwnershipDeps {
   readonly command: () => Promise<Redis>;
   readonly keys: Keys;
@@ -55,13 +60,14 @@ export interface OwnershipDeps {
  * lease keys, gives up partitions above its share (`shareOf`) once idle, and takes free ones up to it.
  */
 export class Ownership {
-  private readonly registry: { readonly members: string; readonly load: string };
+  private readonly registry: Registry;
 
   constructor(
     private readonly deps: OwnershipDeps,
     readonly slots: readonly Slot[],
   ) {
-    this.registry = { members: deps.keys.members(deps.group), load: deps.keys.load(deps.group) };
+    const { keys, group } = deps;
+    this.registry = { members: keys.members(group), load: keys.load(group), alive: keys.alive(group) };
   }
 
   owned(): Slot[] {
@@ -72,7 +78,10 @@ export class Ownership {
     return this.deps.keys.lease(this.deps.group, slot.p);
   }
 
-  /** Heartbeat, renew owned leases, give up the excess, take free partitions up to the share. */
+  /**
+   * Heartbeat (which also keeps an expiring group alive), renew owned leases, give up the excess, take
+   * free partitions up to the share.
+   */
   async tick(): Promise<void> {
     const { member, leaseMs } = this.deps;
     try {

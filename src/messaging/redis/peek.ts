@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { peekLimit, unknownChannel, unknownGroup, type PeekedMessage, type PeekOptions } from '../adapter.js';
 import { parseEntry, type RawEntry } from './entry.js';
+import { knownGroup } from './group-expiry.js';
 import { keysFor, readMeta } from './topology.js';
 
 /** The group's `last-delivered-id` on a stream: `0-0` when the stream or the group is not there (yet). */
@@ -31,7 +32,8 @@ export async function peek(
   const meta = await readMeta(redis, prefix, channel);
   if (!meta) throw unknownChannel(channel);
   const keys = keysFor(prefix, channel);
-  if (!(await redis.sismember(keys.groups, group))) throw unknownGroup(channel, group);
+  // An expiring group whose marker ran out is gone, whether or not a sweep has removed it yet.
+  if (!(await knownGroup(redis, prefix, channel, group))) throw unknownGroup(channel, group);
   const out: PeekedMessage[] = [];
   for (let partition = 0; partition < meta.partitions && out.length < limit; partition++) {
     const stream = keys.stream(partition);

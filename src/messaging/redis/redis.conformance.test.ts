@@ -37,4 +37,7 @@ describeBrokerAdapter('redis', {
   capabilities: { balancedAssignment: true, historyForNewGroups: true },
   // A SIGKILLed member's leases and heartbeat run out after leaseMs; the survivor's next tick takes them.
   takeoverMs: leaseMs * 3,
+  // An idle channel's keys and an idle group's marker expire in Redis itself, and peek reads them as gone
+  // the moment their TTL runs out, within idleExpiryMs of the last consumer's close: no sweep is waited for.
+  expiryLagMs: 3_000,
 });

@@ -134,6 +134,7 @@ describe('Redis Streams broker adapter', { timeout: 60_000 }, () => {
       brokerSideDelay: false,
       passivePeek: true,
       idleExpiry: true,
+      groupIdleExpiry: true,
     });
   });
 
@@ -340,6 +341,114 @@ describe('Redis Streams broker adapter', { timeout: 60_000 }, () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  test('an expired group leaves no key behind; a group whose member renews it is never swept', async () => {
+    const { adapter: owner, spec, prefix } = await setup(2, { groupSweepMs: 100 });
+    await owner.ensureChannel({ ...spec, groups: ['kept'] });
+    const idleExpiryMs = 1_000;
+    const consume = (group: string) => {
+      const consumer = owner.consume({ channel: spec, group, member: unique('m'), idleExpiryMs });
+      cleanups.push(() => consumer.close());
+      return consumer;
+    };
+    const live = consume('live');
+    const gone = consume('gone');
+    // A group declared without expiry and consumed with idleExpiryMs keeps its own settings.
+    const kept = consume('kept');
+    await owner.publish([message(spec, 0, 1), message(spec, 1, 2)]);
+    assert.deepEqual((await drain(live, 2)).sort(), ['1', '2']);
+    assert.deepEqual((await drain(kept, 2)).sort(), ['1', '2']);
+    // One acked, one left pending: both the position and the pending list must go.
+    const [first, second] = await take(gone, 2);
+    await first!.ack();
+    assert.ok(second);
+    await gone.close();
+    await kept.close();
+
+    // Another adapter on the prefix sweeps every 100 ms (started by its first peek).
+    const sweeper = broker({ prefix, groupSweepMs: 100 });
+    assert.equal((await sweeper.peek(spec.name, 'live')).length, 0);
+    const redis = await connect({ url, name: 'switchyard-test-check' });
+    const channelKeys = keysFor(prefix, spec.name);
+    const base = `${prefix}:${spec.name}`;
+    const keys = async () => (await redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000))[1].sort();
+    const groupsOn = async (p: number) =>
+      ((await redis.call('XINFO', 'GROUPS', channelKeys.stream(p))) as unknown[][])
+        .map((info) => String(info[info.indexOf('name') + 1]))
+        .sort();
+    /** What is left of `group` in Redis: its keys, its index entry, its name in the groups set, its consumer groups. */
+    const traces = async (group: string) => [
+      ...(await keys()).filter((key) => key.startsWith(`${base}:${group}:`)),
+      ...(await redis.hkeys(`${prefix}:expiring-groups`)).filter(
+        (field) => field === `${spec.name} ${group}`,
+      ),
+      ...(await redis.smembers(channelKeys.groups)).filter((name) => name === group),
+      ...(await groupsOn(0)).filter((name) => name === group).map(() => 'p0'),
+      ...(await groupsOn(1)).filter((name) => name === group).map(() => 'p1'),
+    ];
+    const swept = async (group: string) => {
+      const deadline = Date.now() + idleExpiryMs + 3_000;
+      while ((await traces(group)).length > 0) {
+        assert.ok(Date.now() < deadline, `left of ${group}: ${(await traces(group)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    try {
+      await swept('gone');
+      await assert.rejects(sweeper.peek(spec.name, 'gone'), (e: unknown) =>
+        SwitchyardError.is(e, 'NOT_FOUND'),
+      );
+      assert.deepEqual((await redis.smembers(channelKeys.groups)).sort(), ['kept', 'live']);
+      assert.deepEqual(await redis.hkeys(`${prefix}:expiring-groups`), [`${spec.name} live`]);
+      for (const p of [0, 1]) assert.deepEqual(await groupsOn(p), ['kept', 'live']);
+
+      // Three more periods of sweeps by both adapters: the live group stays and goes on delivering.
+      await new Promise((resolve) => setTimeout(resolve, 3 * idleExpiryMs));
+      await owner.publish([message(spec, 0, 3)]);
+      const [again] = await take(live, 1);
+      assert.equal(again!.headers.n, '3');
+      assert.equal(again!.deliveryCount, 1);
+      await again!.ack();
+      assert.deepEqual(await sweeper.peek(spec.name, 'live'), []);
+      assert.equal((await sweeper.peek(spec.name, 'kept')).length, 1);
+
+      // Closed too: only the kept group is left, and under the prefix only the channel's own keys.
+      await live.close();
+      await swept('live');
+      assert.deepEqual(await keys(), [`${base}:groups`, `${base}:meta`, `${base}:p0`, `${base}:p1`]);
+      for (const p of [0, 1]) assert.deepEqual(await groupsOn(p), ['kept']);
+      assert.equal((await sweeper.peek(spec.name, 'kept')).length, 1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  test('a member of an expired group that was not swept yet starts a new group', async () => {
+    // No sweeper runs (a sweep period far beyond the test): the member itself finds the group expired.
+    const { adapter, spec } = await setup(1, { groupSweepMs: 600_000 });
+    const idleExpiryMs = 1_000;
+    const consume = (member: string, start: 'oldest' | 'end') => {
+      const consumer = adapter.consume({ channel: spec, group: 'tail', member, idleExpiryMs, start });
+      cleanups.push(() => consumer.close());
+      return consumer;
+    };
+    await adapter.publish([message(spec, 0, 1), message(spec, 0, 2)]);
+    const first = consume('a', 'oldest');
+    assert.deepEqual(await drain(first, 1), ['1']);
+    await first.close();
+    await until(
+      () =>
+        adapter.peek(spec.name, 'tail').then(
+          () => false,
+          (e: unknown) => SwitchyardError.is(e, 'NOT_FOUND'),
+        ),
+      idleExpiryMs + 2_000,
+      'the group to expire',
+    );
+    // A new group from the oldest message: the old position (after 1) is gone with the group.
+    const second = consume('b', 'oldest');
+    assert.deepEqual(await drain(second, 2), ['1', '2']);
   });
 });
 

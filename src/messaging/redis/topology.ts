@@ -17,6 +17,11 @@ export interface Keys {
   members(group: string): string;
   /** Hash of a group's live members → how many partitions each owns (for balancing). */
   load(group: string): string;
+  /**
+   * String marking a group consumed with `idleExpiryMs` as alive, with a TTL of that period that its
+   * members renew with each heartbeat (see group-expiry.ts).
+   */
+  alive(group: string): string;
 }
 
 export function keysFor(prefix: string, channel: string): Keys {
@@ -28,7 +33,22 @@ export function keysFor(prefix: string, channel: string): Keys {
     lease: (group, p) => `${base}:${group}:lease:p${p}`,
     members: (group) => `${base}:${group}:members`,
     load: (group) => `${base}:${group}:load`,
+    alive: (group) => `${base}:${group}:alive`,
   };
+}
+
+/**
+ * Hash of the prefix's groups consumed with `idleExpiryMs` (`<channel> <group>` → partitions), so a
+ * sweep finds them without scanning the keyspace. Names cannot hold whitespace, so the space is a safe
+ * separator, and a channel's own keys always have a further `:` segment, so none of them is this key.
+ */
+export function expiringGroupsKey(prefix: string): string {
+  return `${prefix}:expiring-groups`;
+}
+
+/** A group's field in the index of expiring groups. */
+export function expiringField(channel: string, group: string): string {
+  return `${channel} ${group}`;
 }
 
 export interface ChannelMeta {
@@ -145,6 +165,11 @@ if ttl > 0 and redis.call('PTTL', KEYS[2]) == -1 then redis.call('PEXPIRE', KEYS
 return id
 `);
 
+export function validateGroup(group: string): void {
+  if (group === '' || /[\s{}]/.test(group))
+    throw new SwitchyardError('INVALID_ARGUMENT', `Invalid group name for Redis: ${JSON.stringify(group)}`);
+}
+
 /**
  * Creates the group on every partition stream (and the streams) if missing. From `0` (`'oldest'`) it
  * receives everything the channel still retains, including what was published before the group first
@@ -157,8 +182,7 @@ export async function ensureGroup(
   group: string,
   start: GroupStart = 'oldest',
 ): Promise<void> {
-  if (group === '' || /[\s{}]/.test(group))
-    throw new SwitchyardError('INVALID_ARGUMENT', `Invalid group name for Redis: ${JSON.stringify(group)}`);
+  validateGroup(group);
   const keys = keysFor(prefix, spec.name);
   const pipeline = redis.pipeline();
   pipeline.sadd(keys.groups, group);
@@ -169,7 +193,10 @@ export async function ensureGroup(
   for (const [error] of results) if (error && replyCode(error) !== 'BUSYGROUP') throw error;
 }
 
-/** Destroys the group on every partition stream (its pending entries with it) and its lease keys. */
+/**
+ * Destroys the group on every partition stream (its pending entries with it), its lease, member and
+ * load keys, and its idle expiry (marker and index entry), if it had one.
+ */
 export async function deleteGroup(
   redis: Redis,
   prefix: string,
@@ -180,7 +207,8 @@ export async function deleteGroup(
   const meta = await readMeta(redis, prefix, channel);
   const pipeline = redis.pipeline();
   pipeline.srem(keys.groups, group);
-  pipeline.del(keys.members(group), keys.load(group));
+  pipeline.del(keys.members(group), keys.load(group), keys.alive(group));
+  pipeline.hdel(expiringGroupsKey(prefix), expiringField(channel, group));
   for (let p = 0; p < (meta?.partitions ?? 0); p++) {
     pipeline.xgroup('DESTROY', keys.stream(p), group);
     pipeline.del(keys.lease(group, p));
@@ -190,7 +218,7 @@ export async function deleteGroup(
   for (const [error] of results) if (error && !/requires the key to exist/.test(error.message)) throw error;
 }
 
-/** Deletes the streams, the meta hash, and every group's leases and members. */
+/** Deletes the streams, the meta hash, and every group's leases, members and idle expiry. */
 export async function deleteChannel(redis: Redis, prefix: string, channel: string): Promise<void> {
   const keys = keysFor(prefix, channel);
   const meta = await readMeta(redis, prefix, channel);
@@ -201,8 +229,11 @@ export async function deleteChannel(redis: Redis, prefix: string, channel: strin
   const doomed = [keys.meta, keys.groups];
   for (let p = 0; p < partitions; p++) doomed.push(keys.stream(p));
   for (const group of groups) {
-    doomed.push(keys.members(group), keys.load(group));
+    doomed.push(keys.members(group), keys.load(group), keys.alive(group));
     for (let p = 0; p < partitions; p++) doomed.push(keys.lease(group, p));
   }
   for (let i = 0; i < doomed.length; i += 500) await redis.del(...doomed.slice(i, i + 500));
+  const fields = groups.map((group) => expiringField(channel, group));
+  for (let i = 0; i < fields.length; i += 500)
+    await redis.hdel(expiringGroupsKey(prefix), ...fields.slice(i, i + 500));
 }
