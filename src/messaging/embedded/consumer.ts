@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
-import { isBusy, type Db } from './store.js';
+import { busyTimeoutMs, isBusy, type Db } from './store.js';
 import { newOffsetOf, prepare } from './statements.js';
 
 export interface ConsumerContext {
@@ -21,7 +21,7 @@ const minPollMs = 5;
  * stays taken); the event loop is free meanwhile. Taken for longer than a publish waits for it, the
  * file is reported as lost (`disconnected`) until a fetch gets through.
  */
-const busyRetryMs = { first: 1, max: 32, reportAfter: 5_000 };
+const busyRetryMs = { first: 1, max: 32, reportAfter: busyTimeoutMs };
 const maxPollMs = 50;
 
 interface Row {
@@ -83,6 +83,9 @@ export class EmbeddedConsumer implements Consumer {
   private fetchStarted = false;
   /** Since when, and how many times in a row, fetches found the write lock taken. */
   private busy: { since: number; tries: number } | undefined;
+  /** A heartbeat refused the write lock: since when, how many tries, and the next one. */
+  private tickLocked: { since: number; tries: number } | undefined;
+  private tickRetry: NodeJS.Timeout | undefined;
   /** Acks and naks waiting for the next fetch, which writes them in its own transaction. */
   private settles: Settle[] = [];
   private pollMs = minPollMs;
@@ -164,43 +167,72 @@ export class EmbeddedConsumer implements Consumer {
     this.emit({ type: 'disconnected', error });
   }
 
+  /**
+   * A heartbeat: renews this member, its leases, and the channel's and group's idle expiry, and takes or
+   * gives up partitions towards its share. On the connection that never waits for the write lock: a beat
+   * that finds it taken goes again on a timer (see `retryTick`).
+   */
   private tick() {
     if (this.closed) return;
+    clearTimeout(this.tickRetry);
+    this.tickRetry = undefined;
     const now = Date.now();
-    const held = this.guard(() =>
-      this.ctx.db
+    let held: number[];
+    try {
+      held = this.ctx.fetchDb
         .transaction(() => {
           const { channel, group, member } = this;
           const expires = now + this.ctx.leaseMs;
-          this.stmts.heartbeat.run(channel, group, member, expires);
-          if (this.expires) this.stmts.used.run(now, channel);
-          if (this.groupExpires) this.stmts.groupUsed.run(now, channel, group);
-          this.stmts.dropDeadMembers.run(channel, group, now);
-          this.stmts.renew.run(expires, channel, group, member);
-          const live = Math.max(1, (this.stmts.liveMembers.pluck().get(channel, group, now) as number) ?? 1);
+          this.fetchStmts.heartbeat.run(channel, group, member, expires);
+          if (this.expires) this.fetchStmts.used.run(now, channel);
+          if (this.groupExpires) this.fetchStmts.groupUsed.run(now, channel, group);
+          this.fetchStmts.dropDeadMembers.run(channel, group, now);
+          this.fetchStmts.renew.run(expires, channel, group, member);
+          const live = Math.max(
+            1,
+            (this.fetchStmts.liveMembers.pluck().get(channel, group, now) as number) ?? 1,
+          );
           const quota = Math.ceil(this.partitions / live);
-          const mine = this.stmts.mine.pluck().all(channel, group, member) as number[];
+          const mine = this.fetchStmts.mine.pluck().all(channel, group, member) as number[];
           if (mine.length > quota) {
             // Give up extras that have nothing in flight, highest first; the rest on a later beat.
             const extras = mine.filter((p) => !this.inFlight.has(p)).reverse();
             for (const p of extras.slice(0, mine.length - quota))
-              this.stmts.release.run(channel, group, p, member);
+              this.fetchStmts.release.run(channel, group, p, member);
           } else if (mine.length < quota) {
-            const taken = new Set(this.stmts.taken.pluck().all(channel, group, now) as number[]);
+            const taken = new Set(this.fetchStmts.taken.pluck().all(channel, group, now) as number[]);
             let want = quota - mine.length;
             for (let p = 0; p < this.partitions && want > 0; p++) {
               if (taken.has(p)) continue;
-              if (this.stmts.claim.run(channel, group, p, member, expires, now).changes > 0) want--;
+              if (this.fetchStmts.claim.run(channel, group, p, member, expires, now).changes > 0) want--;
             }
           }
-          return this.stmts.mine.pluck().all(channel, group, member) as number[];
+          return this.fetchStmts.mine.pluck().all(channel, group, member) as number[];
         })
-        .immediate(),
-    );
-    if (held === undefined || this.closed) return;
+        .immediate();
+      this.tickLocked = undefined;
+      this.reachedFile();
+    } catch (error) {
+      if (isBusy(error)) return this.retryTick();
+      this.lostFile(error);
+      return;
+    }
+    if (this.closed) return;
     // Every lease this member holds now runs until then: no one else can have written its offsets before.
     this.leaseSureUntil = now + this.ctx.leaseMs;
     this.apply(new Set(held));
+  }
+
+  /** The beat found the write lock taken: again soon, backing off; the file counts as lost after a while. */
+  private retryTick() {
+    const now = Date.now();
+    const locked = (this.tickLocked ??= { since: now, tries: 0 });
+    if (now - locked.since >= busyRetryMs.reportAfter)
+      this.lostFile(
+        new Error(`The broker file has been locked by another process for ${now - locked.since} ms`),
+      );
+    const delay = Math.min(busyRetryMs.max, busyRetryMs.first * 2 ** Math.min(locked.tries++, 5));
+    this.tickRetry = setTimeout(() => this.tick(), delay);
   }
 
   private apply(held: Set<number>) {
@@ -415,6 +447,7 @@ export class EmbeddedConsumer implements Consumer {
     }
     this.closed = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.tickRetry);
     clearTimeout(this.fetchTimer);
     if (this.fetchSoon) clearImmediate(this.fetchSoon);
     const settles = this.takeSettles();

@@ -43,6 +43,18 @@ async function lockFileFor(ms: number, whileLocked?: () => Promise<void>): Promi
   await released;
 }
 
+/**
+ * Asserts that 10 ms timers keep running for `ms` while `during` runs alongside: an event loop held in
+ * SQLite's busy handler until another process releases the lock would run none.
+ */
+async function assertTimersRun(ms: number, during: () => Promise<void>): Promise<void> {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  await Promise.all([during(), new Promise((resolve) => setTimeout(resolve, ms))]);
+  clearInterval(timer);
+  assert.ok(ticks >= ms / 30, `${ticks} timers of 10 ms ran in ${ms} ms`);
+}
+
 describeBrokerAdapter('embedded', {
   create: async () => embeddedBroker({ file, leaseMs, retentionSweepMs: 500 }),
   childModule: fileURLToPath(new URL('./conformance-child.ts', import.meta.url)),
@@ -136,16 +148,11 @@ describe('embedded broker specifics', () => {
       await broker.publish([one!, two!]);
       const first = (await deliveries.next()).value as Delivery;
       assert.equal(first.id, one!.id);
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 10);
       let acked = false;
       await lockFileFor(600, async () => {
         const ack = first.ack().then(() => (acked = true));
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        clearInterval(timer);
+        await assertTimersRun(300, async () => {});
         assert.equal(acked, false, 'the ack waits for the lock');
-        // SQLite's busy handler would have held the event loop until the lock was released.
-        assert.ok(ticks >= 10, `${ticks} timers of 10 ms ran in 300 ms`);
         await ack;
       });
       assert.equal(acked, true);
@@ -155,6 +162,67 @@ describe('embedded broker specifics', () => {
       await second.ack();
     } finally {
       await consumer.close();
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
+  it('publishes that find the write lock taken wait on a timer, the event loop free, and land once it is released', async () => {
+    const broker = embeddedBroker({ file, leaseMs: 30_000 });
+    const spec = { name: unique('ch'), partitions: 1 };
+    const member = new Member(broker, spec, unique('g'));
+    try {
+      await broker.ensureChannel(spec);
+      const settled: string[] = [];
+      await lockFileFor(600, async () => {
+        const first = broker.publish(workload(spec, 1, 1, 'a')).then(() => settled.push('a'));
+        let second: Promise<unknown> | undefined;
+        await assertTimersRun(300, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          // Published while the first waits: it goes with the first's next try.
+          second = broker.publish(workload(spec, 1, 1, 'b')).then(() => settled.push('b'));
+        });
+        assert.deepEqual(settled, [], 'the publishes wait for the lock');
+        await Promise.all([first, second]);
+      });
+      assert.deepEqual(settled, ['a', 'b']);
+      await eventually(
+        () => member.received.length === 2,
+        10_000,
+        () => `${member.received.length} of 2 delivered`,
+      );
+      assert.deepEqual(
+        member.received.map((r) => r.key),
+        ['a0', 'b0'],
+      );
+    } finally {
+      await member.close();
+      await broker.deleteChannel(spec.name);
+      await broker.close();
+    }
+  });
+
+  it('heartbeats that find the write lock taken wait on a timer, the event loop free, and keep the lease', async () => {
+    // A beat every 100 ms, and the lease runs out after 300 ms: the lock is held across several beats.
+    const broker = embeddedBroker({ file, leaseMs: 300 });
+    const spec = { name: unique('ch'), partitions: 1 };
+    const member = new Member(broker, spec, unique('g'));
+    try {
+      await eventually(
+        () => member.assigned.size === 1,
+        10_000,
+        () => 'not assigned',
+      );
+      await lockFileFor(600, () => assertTimersRun(300, async () => {}));
+      await broker.publish(workload(spec, 1, 1));
+      await eventually(
+        () => member.received.length === 1,
+        10_000,
+        () => 'nothing delivered after the lock',
+      );
+      assert.equal(member.assigned.size, 1);
+    } finally {
+      await member.close();
       await broker.deleteChannel(spec.name);
       await broker.close();
     }

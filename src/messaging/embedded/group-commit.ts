@@ -4,21 +4,46 @@ interface Waiting<T> {
   reject(error: unknown): void;
 }
 
+/** What `write` returns when another process held the write lock and nothing was written. */
+export const lockTaken = Symbol('lock taken');
+
+/**
+ * What `write` returns: per item, its error or `undefined`; or `lockTaken`. `wait` asks it to wait
+ * for the lock (blocking) rather than give up at once, for a last write before the store closes.
+ */
+export type Write<T> = (items: readonly T[], wait: boolean) => readonly unknown[] | typeof lockTaken;
+
+export interface LockRetry {
+  readonly firstMs: number;
+  readonly maxMs: number;
+  /** After this long with the lock taken, the waiting items fail with `giveUp`'s error. */
+  readonly giveUpMs: number;
+  giveUp(lockedMs: number): unknown;
+}
+
 /**
  * Collects the items added during one turn of the event loop and writes them together on the next
- * (`setImmediate`). `write` returns, per item, its error or `undefined`; each `add` settles with its
- * own item's outcome.
+ * (`setImmediate`); each `add` settles with its own item's outcome. A write that finds the lock taken
+ * is tried again on a timer, backing off from `retry.firstMs` to `retry.maxMs`, with whatever was added
+ * meanwhile: the process goes on serving instead of sleeping in SQLite's busy handler, and the next
+ * commit carries more.
  */
 export class GroupCommit<T> {
   private waiting: Waiting<T>[] = [];
   private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private locked: { since: number; tries: number } | undefined;
 
-  constructor(private readonly write: (items: readonly T[]) => readonly unknown[]) {}
+  constructor(
+    private readonly write: Write<T>,
+    private readonly retry: LockRetry,
+  ) {}
 
   add(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.scheduled) return;
+      // While a retry is due, new items go with it.
+      if (this.scheduled || this.retryTimer) return;
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
@@ -27,21 +52,43 @@ export class GroupCommit<T> {
     });
   }
 
-  /** Writes what is waiting now (before the store closes). */
-  flush(): void {
+  /** Writes what is waiting now; with `wait`, waiting for the lock (before the store closes). */
+  flush(wait = false): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
-    let outcomes: readonly unknown[];
+    let outcomes: readonly unknown[] | typeof lockTaken;
     try {
-      outcomes = this.write(batch.map((w) => w.item));
+      outcomes = this.write(
+        batch.map((w) => w.item),
+        wait,
+      );
     } catch (error) {
       outcomes = batch.map(() => error);
     }
+    if (outcomes === lockTaken) return this.retryLater(batch);
+    this.locked = undefined;
     batch.forEach((w, i) => {
       const error = outcomes[i];
       if (error === undefined) w.resolve();
       else w.reject(error);
     });
+  }
+
+  private retryLater(batch: Waiting<T>[]): void {
+    const now = Date.now();
+    const locked = (this.locked ??= { since: now, tries: 0 });
+    if (now - locked.since >= this.retry.giveUpMs) {
+      this.locked = undefined;
+      const error = this.retry.giveUp(now - locked.since);
+      for (const w of batch) w.reject(error);
+      if (this.waiting.length > 0) this.flush();
+      return;
+    }
+    this.waiting = [...batch, ...this.waiting];
+    const delay = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** Math.min(locked.tries++, 10));
+    this.retryTimer = setTimeout(() => this.flush(), delay);
   }
 }

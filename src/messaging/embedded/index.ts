@@ -11,10 +11,10 @@ import { SwitchyardError } from '../../errors/index.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { lagReader } from './lag.js';
 import { peeker } from './peek.js';
-import { busFor, openFetchConnection, openStore } from './store.js';
+import { busFor, busyTimeoutMs, isBusy, openNoWaitConnection, openStore, type Db } from './store.js';
 import { assertPartitionInRange } from '../partition.js';
 import { sqliteSynchronous, walFlusherFor, type Durability } from '../../internal/wal-sync.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, lockTaken } from './group-commit.js';
 import { newOffsetOf, prepare } from './statements.js';
 
 export interface EmbeddedBrokerOptions {
@@ -58,7 +58,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   if (!(leaseMs >= 30)) throw new SwitchyardError('INVALID_ARGUMENT', 'leaseMs must be at least 30');
   const durability = options.durability ?? 'commit';
   const db = openStore(options.file, sqliteSynchronous(durability));
-  const fetchDb = openFetchConnection(options.file, sqliteSynchronous(durability));
+  const noWaitDb = openNoWaitConnection(options.file, sqliteSynchronous(durability));
   const flusher = walFlusherFor(options.file, durability);
   const bus = busFor(options.file);
   const consumers = new Set<EmbeddedConsumer>();
@@ -68,9 +68,6 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   const insertChannel = db.prepare(
     `INSERT INTO sy_channels (name, partitions, retention_ms, created_at) VALUES (?, ?, ?, ?)`,
   );
-  const insertMessage =
-    db.prepare(`INSERT INTO sy_messages (channel, partition, id, headers, body, published_at)
-    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING`);
   const sweep = db.prepare(`DELETE FROM sy_messages WHERE channel = ? AND published_at < ?`);
   const { newOffset: declareGroup } = prepare(db);
   const markUsed = db.prepare(`INSERT INTO sy_idle (channel, idle_ms, used_at) VALUES (?, ?, ?)
@@ -153,19 +150,27 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     });
   }
 
-  const insert = (calls: readonly (readonly OutgoingMessage[])[]) => {
-    const now = Date.now();
-    for (const messages of calls)
-      for (const m of messages) {
-        const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
-        insertMessage.run(m.channel, m.partition, m.id, JSON.stringify(m.headers), body, now);
-      }
-  };
-  const insertAll = db.transaction(insert);
+  /** One transaction inserting the messages of several publish calls, on `connection`. */
+  function inserter(connection: Db) {
+    const insertMessage =
+      connection.prepare(`INSERT INTO sy_messages (channel, partition, id, headers, body, published_at)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING`);
+    return connection.transaction((calls: readonly (readonly OutgoingMessage[])[]) => {
+      const now = Date.now();
+      for (const messages of calls)
+        for (const m of messages) {
+          const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+          insertMessage.run(m.channel, m.partition, m.id, JSON.stringify(m.headers), body, now);
+        }
+    });
+  }
+  /** Waits for the lock (busy_timeout): for a call tried alone, and the last write before closing. */
+  const insertWaiting = inserter(db);
+  const insertNow = inserter(noWaitDb);
 
   /** Another process held the file's write lock past busy_timeout: an outage, not a bug. */
   const outage = (error: unknown) =>
-    (error as { code?: string }).code === 'SQLITE_BUSY'
+    isBusy(error)
       ? new SwitchyardError('UNAVAILABLE', 'The embedded broker file is locked; nothing was published', {
           cause: error,
         })
@@ -174,33 +179,50 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   /**
    * Publishes made in the same turn of the event loop share one commit (group commit): a commit costs
    * far more than the inserts, and each caller still resolves only once its messages are committed.
+   * While another process holds the write lock, they wait on a timer (see `GroupCommit`), for as long
+   * as a blocking write would have waited.
    */
-  const groupCommit = new GroupCommit<readonly OutgoingMessage[]>((batch) => {
-    const outcomes = check(batch);
-    const valid = batch.filter((_, i) => outcomes[i] === undefined);
-    if (valid.length === 0) return outcomes;
-    try {
-      insertAll.immediate(valid);
-    } catch (error) {
-      // So that one call's bad message cannot fail the others, each call goes again on its own.
-      if (valid.length === 1 || (error as { code?: string }).code === 'SQLITE_BUSY')
-        return batch.map((_, i) => outcomes[i] ?? outage(error));
-      batch.forEach((messages, i) => {
-        if (outcomes[i] !== undefined) return;
-        try {
-          insertAll.immediate([messages]);
-        } catch (alone) {
-          outcomes[i] = outage(alone);
+  const groupCommit = new GroupCommit<readonly OutgoingMessage[]>(
+    (batch, wait) => {
+      const outcomes = check(batch);
+      const valid = batch.filter((_, i) => outcomes[i] === undefined);
+      if (valid.length === 0) return outcomes;
+      try {
+        (wait ? insertWaiting : insertNow).immediate(valid);
+      } catch (error) {
+        if (isBusy(error)) {
+          if (!wait) return lockTaken;
+          return batch.map((_, i) => outcomes[i] ?? outage(error));
         }
+        if (valid.length === 1) return batch.map((_, i) => outcomes[i] ?? error);
+        // So that one call's bad message cannot fail the others, each call goes again on its own.
+        batch.forEach((messages, i) => {
+          if (outcomes[i] !== undefined) return;
+          try {
+            insertWaiting.immediate([messages]);
+          } catch (alone) {
+            outcomes[i] = outage(alone);
+          }
+        });
+      }
+      const channels = new Set<string>();
+      batch.forEach((messages, i) => {
+        if (outcomes[i] === undefined) for (const m of messages) channels.add(m.channel);
       });
-    }
-    const channels = new Set<string>();
-    batch.forEach((messages, i) => {
-      if (outcomes[i] === undefined) for (const m of messages) channels.add(m.channel);
-    });
-    for (const channel of channels) bus.emit(`publish:${channel}`);
-    return outcomes;
-  });
+      for (const channel of channels) bus.emit(`publish:${channel}`);
+      return outcomes;
+    },
+    {
+      firstMs: 1,
+      maxMs: 32,
+      giveUpMs: busyTimeoutMs,
+      giveUp: (lockedMs) =>
+        new SwitchyardError(
+          'UNAVAILABLE',
+          `The embedded broker file has been locked by another process for ${lockedMs} ms; nothing was published`,
+        ),
+    },
+  );
 
   function sweepRetention(): number {
     const now = Date.now();
@@ -277,7 +299,7 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       const consumer = new EmbeddedConsumer(
         {
           db,
-          fetchDb,
+          fetchDb: noWaitDb,
           bus,
           leaseMs,
           ensureChannel: () =>
@@ -314,11 +336,11 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
     async close() {
       if (closed) return;
       await Promise.all([...consumers].map((c) => c.close()));
-      groupCommit.flush();
+      groupCommit.flush(true);
       closed = true;
       clearInterval(sweeper);
       await flusher?.stop();
-      fetchDb.close();
+      noWaitDb.close();
       db.close();
     },
   };

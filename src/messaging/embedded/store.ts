@@ -81,19 +81,22 @@ function connect(file: string, synchronous: Synchronous, busyTimeoutMs: number):
   return db;
 }
 
+/** How long a write waits for another process's lock before the file counts as unavailable. */
+export const busyTimeoutMs = 5_000;
+
 export function openStore(file: string, synchronous: Synchronous): Db {
-  const db = connect(file, synchronous, 5_000);
+  const db = connect(file, synchronous, busyTimeoutMs);
   db.transaction(() => db.exec(schema)).immediate();
   return db;
 }
 
 /**
- * A second connection to the log for consumers' fetches, which never waits for the write lock: SQLite's
- * busy handler sleeps with the event loop blocked, a millisecond at least, while another process
- * commits. A fetch that finds the lock taken gets SQLITE_BUSY at once and tries again on a timer,
- * and the process goes on serving meanwhile.
+ * A second connection to the log for consumers' fetches and for publishes, which never waits for the
+ * write lock: SQLite's busy handler sleeps with the event loop blocked, a millisecond at least (and
+ * longer the longer it waits), while another process commits. A write that finds the lock taken gets
+ * SQLITE_BUSY at once and is tried again on a timer, and the process goes on serving meanwhile.
  */
-export function openFetchConnection(file: string, synchronous: Synchronous): Db {
+export function openNoWaitConnection(file: string, synchronous: Synchronous): Db {
   return connect(file, synchronous, 0);
 }
 
