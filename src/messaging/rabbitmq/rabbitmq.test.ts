@@ -416,9 +416,19 @@ describe('RabbitMQ broker adapter', { timeout: 60_000 }, () => {
       );
     };
     try {
+      // A dead letter and an unrouted message, which must stay while the channel is consumed.
+      const kept = await conn.createConfirmChannel();
+      for (const exchange of [names.dead, names.unrouted])
+        kept.publish(exchange, '', Buffer.from('kept'), { persistent: true });
+      await kept.waitForConfirms();
+      await kept.close();
       // Over two expiry periods with a consumer: every queue is still there (renewed), and it delivers.
       await new Promise((resolve) => setTimeout(resolve, 7_000));
       for (const queue of queues) assert.equal(await missing((ch) => ch.checkQueue(queue)), false, queue);
+      const inspect = await conn.createChannel();
+      for (const queue of [names.dead, names.unrouted])
+        assert.equal((await inspect.checkQueue(queue)).messageCount, 1, `${queue} lost what it held`);
+      await inspect.close();
       await adapter.publish([message(spec, 0, 'late')]);
       const [delivery] = await take(consumer, 1, { ack: true });
       assert.equal(delivery!.headers.n, 'late');

@@ -90,6 +90,10 @@ export async function declareChannel(
   const expiry = expiryOf(spec);
   // An expiring channel's exchanges go with their last bound queue.
   const exchange = { durable: true, autoDelete: spec.idleExpiryMs !== undefined };
+  // Its unrouted and dead-letter queues, which nobody consumes, are kept alive by re-declaring them
+  // (see the consumer's `renewExpiry`). A quorum queue does not count a re-declaration as a use
+  // (rabbitmq-server#5894): it would expire under a live consumer, with what it held. A classic one does.
+  const storeType = spec.idleExpiryMs === undefined ? { 'x-queue-type': 'quorum' } : {};
   try {
     await withChannel(model, async (ch) => {
       await ch.assertQueue(names.meta, {
@@ -101,7 +105,7 @@ export async function declareChannel(
       await ch.assertQueue(names.unrouted, {
         durable: true,
         arguments: {
-          'x-queue-type': 'quorum',
+          ...storeType,
           'x-max-length': settings.unroutedMaxLength,
           ...(spec.retentionMs === undefined ? {} : { 'x-message-ttl': spec.retentionMs }),
           ...expiry,
@@ -114,7 +118,7 @@ export async function declareChannel(
         arguments: { 'x-switchyard-partitions': spec.partitions },
       });
       await ch.assertExchange(names.dead, 'fanout', exchange);
-      await ch.assertQueue(names.dead, { durable: true, arguments: { 'x-queue-type': 'quorum', ...expiry } });
+      await ch.assertQueue(names.dead, { durable: true, arguments: { ...storeType, ...expiry } });
       await ch.bindQueue(names.dead, names.dead, '');
       await ch.assertQueue(names.groups, { durable: true, arguments: expiry });
     });
