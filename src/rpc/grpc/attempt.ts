@@ -53,15 +53,22 @@ export class UnaryAttempt {
     return new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
-      this.#call = client.makeUnaryRequest(
-        method.path,
-        identity,
-        identity,
-        request,
-        metadata,
-        options,
-        (error: ServiceError | null, response?: Buffer) => this.#complete(error, response),
-      );
+      // grpc-js captures a stack trace per call for the errors it builds; ours carry their own.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        this.#call = client.makeUnaryRequest(
+          method.path,
+          identity,
+          identity,
+          request,
+          metadata,
+          options,
+          (error: ServiceError | null, response?: Buffer) => this.#complete(error, response),
+        );
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+      }
       if (ctx) this.#stopListening = ctx.onAbort((reason) => this.cancel(reason));
     });
   }
