@@ -3,7 +3,7 @@ import type { BrokerAdapter, ChannelSpec, Consumer, ConsumerOptions, OutgoingMes
 import { RabbitConsumer } from './consumer.js';
 import { lag } from './lag.js';
 import { kLink, Link } from './link.js';
-import { partitionQueues, peek } from './peek.js';
+import { LeaseMemo, partitionQueues, peek } from './peek.js';
 import { Publisher } from './publisher.js';
 import {
   declareChannel,
@@ -70,6 +70,7 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
   /** Groups declared through this adapter, by channel: group → partitions (for deleteChannel). */
   const known = new Map<string, Map<string, number>>();
   const declared = new Map<string, number>();
+  const leases = new LeaseMemo();
 
   function remember(spec: ChannelSpec, group: string): void {
     const groups = known.get(spec.name) ?? new Map<string, number>();
@@ -157,6 +158,7 @@ export function rabbitMqBroker(options: RabbitMqBrokerOptions = {}): RabbitMqBro
         { prefix: settings.prefix, partitions: declared.get(channel) },
         channel,
         group,
+        leases,
       );
     },
     async deleteChannel(name: string) {

@@ -49,16 +49,45 @@ export async function groupQueues(
   settings: { readonly prefix: string; readonly partitions: number | undefined },
   channel: string,
   group: string,
+  leases?: LeaseMemo,
 ): Promise<PartitionQueue[]> {
   const names = namesFor(settings.prefix, channel);
   const queues = await partitionQueues(model, names, group, settings.partitions);
-  if (queues.length > 0 && (await leaseState(model, names, group)) === 'lapsed') {
+  if (queues.length > 0 && (await leaseOf(model, names, group, leases)) === 'lapsed') {
     await deleteGroupQueues(model, settings, channel, group, settings.partitions ?? queues.length);
     throw unknownGroup(channel, group);
   }
   if (queues.length === 0)
     throw (await exists(model, names.meta)) ? unknownGroup(channel, group) : unknownChannel(channel);
   return queues;
+}
+
+/**
+ * Groups known to have no lease (they never expire), until when: asking RabbitMQ about an object that
+ * does not exist fails the AMQP channel, which the broker logs as an error, and `lag` is asked every
+ * metrics scrape. A group made anew with an expiry meanwhile is checked again once that time passed.
+ */
+export class LeaseMemo {
+  private readonly none = new Map<string, number>();
+
+  constructor(private readonly trustMs = 60_000) {}
+
+  /** `lease`: the name of the group's lease (`Names.lease`). */
+  has(lease: string): boolean {
+    const until = this.none.get(lease);
+    return until !== undefined && until > Date.now();
+  }
+
+  remember(lease: string): void {
+    this.none.set(lease, Date.now() + this.trustMs);
+  }
+}
+
+async function leaseOf(model: ChannelModel, names: Names, group: string, leases: LeaseMemo | undefined) {
+  if (leases?.has(names.lease(group))) return 'none';
+  const state = await leaseState(model, names, group);
+  if (state === 'none') leases?.remember(names.lease(group));
+  return state;
 }
 
 export async function exists(model: ChannelModel, queue: string): Promise<boolean> {
