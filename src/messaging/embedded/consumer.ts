@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
+import { LockBackoff, lockedFor } from './lock-backoff.js';
 import { busyTimeoutMs, isBusy, type Db } from './store.js';
 import { newOffsetOf, prepare } from './statements.js';
 
@@ -16,12 +17,6 @@ export interface ConsumerContext {
 }
 
 const minPollMs = 5;
-/**
- * How soon a fetch that found the write lock taken tries again (1 ms, doubling up to 32 ms while it
- * stays taken); the event loop is free meanwhile. Taken for longer than a publish waits for it, the
- * file is reported as lost (`disconnected`) until a fetch gets through.
- */
-const busyRetryMs = { first: 1, max: 32, reportAfter: busyTimeoutMs };
 const maxPollMs = 50;
 
 interface Row {
@@ -81,10 +76,9 @@ export class EmbeddedConsumer implements Consumer {
   private leaseSureUntil = 0;
   /** Set once a fetch's transaction began its work: a rollback after that leaves `offsets` unsure. */
   private fetchStarted = false;
-  /** Since when, and how many times in a row, fetches found the write lock taken. */
-  private busy: { since: number; tries: number } | undefined;
-  /** A heartbeat refused the write lock: since when, how many tries, and the next one. */
-  private tickLocked: { since: number; tries: number } | undefined;
+  /** Fetches and heartbeats that found the write lock taken wait on timers, the event loop free. */
+  private readonly fetchLock = new LockBackoff();
+  private readonly tickLock = new LockBackoff();
   private tickRetry: NodeJS.Timeout | undefined;
   /** Acks and naks waiting for the next fetch, which writes them in its own transaction. */
   private settles: Settle[] = [];
@@ -210,7 +204,7 @@ export class EmbeddedConsumer implements Consumer {
           return this.fetchStmts.mine.pluck().all(channel, group, member) as number[];
         })
         .immediate();
-      this.tickLocked = undefined;
+      this.tickLock.reset();
       this.reachedFile();
     } catch (error) {
       if (isBusy(error)) return this.retryTick();
@@ -223,16 +217,11 @@ export class EmbeddedConsumer implements Consumer {
     this.apply(new Set(held));
   }
 
-  /** The beat found the write lock taken: again soon, backing off; the file counts as lost after a while. */
+  /** The beat found the write lock taken: again soon; the file counts as lost after a while. */
   private retryTick() {
-    const now = Date.now();
-    const locked = (this.tickLocked ??= { since: now, tries: 0 });
-    if (now - locked.since >= busyRetryMs.reportAfter)
-      this.lostFile(
-        new Error(`The broker file has been locked by another process for ${now - locked.since} ms`),
-      );
-    const delay = Math.min(busyRetryMs.max, busyRetryMs.first * 2 ** Math.min(locked.tries++, 5));
-    this.tickRetry = setTimeout(() => this.tick(), delay);
+    const { delayMs, lockedMs } = this.tickLock.refused();
+    if (lockedMs >= busyTimeoutMs) this.lostFile(lockedFor(lockedMs));
+    this.tickRetry = setTimeout(() => this.tick(), delayMs);
   }
 
   private apply(held: Set<number>) {
@@ -289,7 +278,7 @@ export class EmbeddedConsumer implements Consumer {
         this.lostFile(error);
         got = undefined;
       }
-    this.busy = undefined;
+    this.fetchLock.reset();
     const { lost, nextDue } = result;
     // Rolled back: what the transaction put in the cache may not be what the file holds.
     if (got === undefined) this.offsets.clear();
@@ -313,14 +302,9 @@ export class EmbeddedConsumer implements Consumer {
     if (this.fetchStarted) this.offsets.clear();
     for (const { partition, seq } of settles) this.inFlight.set(partition, seq);
     this.settles = [...settles, ...this.settles];
-    const now = Date.now();
-    const busy = (this.busy ??= { since: now, tries: 0 });
-    busy.tries++;
-    if (now - busy.since >= busyRetryMs.reportAfter)
-      this.lostFile(
-        new Error(`The broker file has been locked by another process for ${now - busy.since} ms`),
-      );
-    this.wake(Math.min(busyRetryMs.max, busyRetryMs.first * 2 ** Math.min(busy.tries - 1, 5)));
+    const { delayMs, lockedMs } = this.fetchLock.refused();
+    if (lockedMs >= busyTimeoutMs) this.lostFile(lockedFor(lockedMs));
+    this.wake(delayMs);
   }
 
   /**

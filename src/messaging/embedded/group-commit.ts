@@ -1,3 +1,5 @@
+import { LockBackoff } from './lock-backoff.js';
+
 interface Waiting<T> {
   readonly item: T;
   resolve(): void;
@@ -14,8 +16,6 @@ export const lockTaken = Symbol('lock taken');
 export type Write<T> = (items: readonly T[], wait: boolean) => readonly unknown[] | typeof lockTaken;
 
 export interface LockRetry {
-  readonly firstMs: number;
-  readonly maxMs: number;
   /** After this long with the lock taken, the waiting items fail with `giveUp`'s error. */
   readonly giveUpMs: number;
   giveUp(lockedMs: number): unknown;
@@ -24,7 +24,7 @@ export interface LockRetry {
 /**
  * Collects the items added during one turn of the event loop and writes them together on the next
  * (`setImmediate`); each `add` settles with its own item's outcome. A write that finds the lock taken
- * is tried again on a timer, backing off from `retry.firstMs` to `retry.maxMs`, with whatever was added
+ * is tried again on a timer (see `LockBackoff`), with whatever was added
  * meanwhile: the process goes on serving instead of sleeping in SQLite's busy handler, and the next
  * commit carries more.
  */
@@ -32,7 +32,7 @@ export class GroupCommit<T> {
   private waiting: Waiting<T>[] = [];
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private locked: { since: number; tries: number } | undefined;
+  private readonly lock = new LockBackoff();
 
   constructor(
     private readonly write: Write<T>,
@@ -69,7 +69,7 @@ export class GroupCommit<T> {
       outcomes = batch.map(() => error);
     }
     if (outcomes === lockTaken) return this.retryLater(batch);
-    this.locked = undefined;
+    this.lock.reset();
     batch.forEach((w, i) => {
       const error = outcomes[i];
       if (error === undefined) w.resolve();
@@ -78,17 +78,15 @@ export class GroupCommit<T> {
   }
 
   private retryLater(batch: Waiting<T>[]): void {
-    const now = Date.now();
-    const locked = (this.locked ??= { since: now, tries: 0 });
-    if (now - locked.since >= this.retry.giveUpMs) {
-      this.locked = undefined;
-      const error = this.retry.giveUp(now - locked.since);
+    const { delayMs, lockedMs } = this.lock.refused();
+    if (lockedMs >= this.retry.giveUpMs) {
+      this.lock.reset();
+      const error = this.retry.giveUp(lockedMs);
       for (const w of batch) w.reject(error);
       if (this.waiting.length > 0) this.flush();
       return;
     }
     this.waiting = [...batch, ...this.waiting];
-    const delay = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** Math.min(locked.tries++, 10));
-    this.retryTimer = setTimeout(() => this.flush(), delay);
+    this.retryTimer = setTimeout(() => this.flush(), delayMs);
   }
 }

@@ -213,8 +213,6 @@ export function embeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
       return outcomes;
     },
     {
-      firstMs: 1,
-      maxMs: 32,
       giveUpMs: busyTimeoutMs,
       giveUp: (lockedMs) =>
         new SwitchyardError(

@@ -4,7 +4,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import { peekLimit, unknownChannel, unknownGroup, type PeekedMessage, type PeekOptions } from '../adapter.js';
 import { amqpCode } from './link.js';
 import { applicationHeaders, bodyOf, isProbe } from './message.js';
-import { deleteGroupQueues, leaseState, namesFor, withChannel, type Names } from './topology.js';
+import { deleteGroupQueues, found, leaseState, namesFor, withChannel, type Names } from './topology.js';
 
 export interface PartitionQueue {
   readonly partition: number;
@@ -58,7 +58,9 @@ export async function groupQueues(
     throw unknownGroup(channel, group);
   }
   if (queues.length === 0)
-    throw (await exists(model, names.meta)) ? unknownGroup(channel, group) : unknownChannel(channel);
+    throw (await found(model, (ch) => ch.checkQueue(names.meta)))
+      ? unknownGroup(channel, group)
+      : unknownChannel(channel);
   return queues;
 }
 
@@ -88,16 +90,6 @@ async function leaseOf(model: ChannelModel, names: Names, group: string, leases:
   const state = await leaseState(model, names, group);
   if (state === 'none') leases?.remember(names.lease(group));
   return state;
-}
-
-export async function exists(model: ChannelModel, queue: string): Promise<boolean> {
-  try {
-    await withChannel(model, (ch) => ch.checkQueue(queue));
-    return true;
-  } catch (error) {
-    if (amqpCode(error) === 404) return false;
-    throw error;
-  }
 }
 
 /** The most a consumer's prefetch can be (AMQP's `prefetch-count` is 16 bits), so the most peek reads per queue. */

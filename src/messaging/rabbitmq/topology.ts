@@ -269,7 +269,7 @@ async function bindLeasedGroup(model: ChannelModel, names: Names, spec: ChannelS
 }
 
 /** Whether `check` succeeds on a short-lived channel; false when RabbitMQ answers 404 (no such object). */
-async function found(model: ChannelModel, check: (ch: Channel) => Promise<unknown>): Promise<boolean> {
+export async function found(model: ChannelModel, check: (ch: Channel) => Promise<unknown>): Promise<boolean> {
   try {
     await withChannel(model, check);
     return true;
