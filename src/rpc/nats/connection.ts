@@ -41,6 +41,15 @@ export function loadNats(): Promise<NatsModule> {
   return loading;
 }
 
+/**
+ * nats.js writes what one tick produced in a single write of up to 32 KiB. Under load a whole window
+ * of calls (64 requests, then their 64 replies) then crosses client, NATS and server as one batch,
+ * each process idle while another works on it. Writing every 8 KiB lets the three overlap: 15–25%
+ * more calls per second at 64 in flight on two cores, the same at 1 or 16 (docs/benchmarks.md,
+ * rpc-nats). nats.js reads this option but leaves it out of its types.
+ */
+const flushEarlier = { pendingLimit: 8 * 1024 } as object;
+
 export async function openConnection(
   options: NatsConnectionOptions,
   defaults: { name: string },
@@ -57,6 +66,7 @@ export async function openConnection(
       // Otherwise every request builds two Error objects (stack captured) up front in case it fails;
       // our errors carry their own context.
       noAsyncTraces: true,
+      ...flushEarlier,
     });
     return { nc, nats, owned: true };
   } catch (error) {
