@@ -2,8 +2,8 @@ import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import type { Consumer, ConsumerEvent, ConsumerOptions, Delivery } from '../adapter.js';
 import { DeliveryQueue } from '../delivery-queue.js';
-import { LockBackoff, lockedFor } from './lock-backoff.js';
-import { busyTimeoutMs, isBusy, type Db } from './store.js';
+import { busyTimeoutMs, isBusy, LockBackoff } from '../../internal/sqlite-lock.js';
+import type { Db } from './store.js';
 import { newOffsetOf, prepare } from './statements.js';
 
 export interface ConsumerContext {
@@ -462,4 +462,9 @@ export class EmbeddedConsumer implements Consumer {
     this.ctx.bus.emit(this.membersEvent);
     this.deliveries.end();
   }
+}
+
+/** What a consumer reports (`disconnected`) while the lock stays taken past `busyTimeoutMs`. */
+function lockedFor(lockedMs: number): Error {
+  return new Error(`The broker file has been locked by another process for ${lockedMs} ms`);
 }

@@ -1,4 +1,4 @@
-import { LockBackoff } from './lock-backoff.js';
+import { LockBackoff } from '../../internal/sqlite-lock.js';
 
 interface Waiting<T> {
   readonly item: T;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { busyTimeoutMs } from '../../internal/sqlite-lock.js';
 
 export type Db = Database.Database;
 
@@ -81,9 +82,6 @@ function connect(file: string, synchronous: Synchronous, busyTimeoutMs: number):
   return db;
 }
 
-/** How long a write waits for another process's lock before the file counts as unavailable. */
-export const busyTimeoutMs = 5_000;
-
 export function openStore(file: string, synchronous: Synchronous): Db {
   const db = connect(file, synchronous, busyTimeoutMs);
   db.transaction(() => db.exec(schema)).immediate();
@@ -98,12 +96,6 @@ export function openStore(file: string, synchronous: Synchronous): Db {
  */
 export function openNoWaitConnection(file: string, synchronous: Synchronous): Db {
   return connect(file, synchronous, 0);
-}
-
-/** SQLITE_BUSY and its extended codes: the lock was taken, nothing was done. */
-export function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 /**

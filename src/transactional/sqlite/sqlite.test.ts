@@ -241,4 +241,46 @@ describe('SQLite outbox and relay', () => {
       (error) => SwitchyardError.is(error, 'FAILED_PRECONDITION'),
     );
   });
+  test("a transaction waits for another connection's write lock on a timer, the event loop free", async () => {
+    const { store, file } = await embedded();
+    store.db.exec(`CREATE TABLE orders (id TEXT PRIMARY KEY)`);
+    // Another connection of this very process: in SQLite's busy handler the thread would sleep until
+    // the busy timeout, and this connection could never commit.
+    const other = new Database(file);
+    cleanups.push(async () => void other.close());
+    other.exec('BEGIN IMMEDIATE');
+    let committed = false;
+    const done = store
+      .transaction(async (tx) => void tx.db.prepare(`INSERT INTO orders VALUES (?)`).run('o-1'))
+      .then(() => (committed = true));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    clearInterval(timer);
+    assert.ok(ticks >= 10, `${ticks} timers of 10 ms ran in 300 ms`);
+    assert.equal(committed, false, 'the transaction waits for the lock');
+    other.exec('COMMIT');
+    await done;
+    assert.deepEqual(store.db.prepare(`SELECT id FROM orders`).all(), [{ id: 'o-1' }]);
+  });
+
+  test('a lock held past the busy timeout fails the transaction with UNAVAILABLE', async () => {
+    const { store, file } = await embedded();
+    const other = new Database(file);
+    cleanups.push(async () => void other.close());
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(
+        store.transaction(async () => assert.fail('the transaction must not start')),
+        (error: unknown) =>
+          error instanceof SwitchyardError &&
+          error.code === 'UNAVAILABLE' &&
+          /locked by another process/.test(error.message),
+      );
+    } finally {
+      other.exec('ROLLBACK');
+    }
+    // The store is usable again once the lock is free.
+    assert.equal(await store.transaction(async () => 'ok'), 'ok');
+  });
 });

@@ -13,6 +13,7 @@ import {
   type TransactionalStore,
 } from '../types.js';
 import { assertOutgoing, bufferOf } from '../outgoing.js';
+import { busyTimeoutMs, isBusy, LockBackoff } from '../../internal/sqlite-lock.js';
 import { sqliteSynchronous, walFlusherFor, type Durability } from '../../internal/wal-sync.js';
 import { migrate } from './schema.js';
 import { sqliteInbox, sqliteOperations } from './tables.js';
@@ -74,8 +75,7 @@ export function commitsOf(file: string): EventEmitter {
  * processes on the file never deadlock on a lock upgrade.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  const db = new Database(options.file);
-  db.pragma('busy_timeout = 5000');
+  const db = new Database(options.file, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
   const durability = options.durability ?? 'commit';
   db.pragma(`synchronous = ${sqliteSynchronous(durability)}`);
@@ -90,6 +90,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const commits = commitsOf(options.file);
   const insert = db.prepare(`INSERT INTO sy_outbox (channel, partition, message_id, headers, body, created_at)
     VALUES (?, ?, ?, ?, ?, ?)`);
+  const begin = beginImmediately(db, options.file);
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
@@ -121,7 +122,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   async function transaction<T>(fn: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
     return enqueue(async () => {
       let wrote = false;
-      db.exec('BEGIN IMMEDIATE');
+      await begin();
       try {
         const result = await fn({
           db,
@@ -200,4 +201,43 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       db.close();
     },
   };
+}
+
+/**
+ * `BEGIN IMMEDIATE` that waits for another process's write lock on a timer rather than in SQLite's
+ * busy handler (see internal/sqlite-lock.ts): a service, its canary and its relay share the file, and
+ * while one commits the others would stop serving. The busy timeout is lifted for this one statement
+ * only; the statements of the transaction hold the lock, and code of the user's own on `db` keeps the
+ * usual wait. Resolves at once when the lock is free (the common case), without a timer.
+ */
+function beginImmediately(db: Database.Database, file: string): () => Promise<void> | void {
+  // Executed each time, not prepared once: a PRAGMA takes effect when it is prepared, not when run.
+  const restore = `PRAGMA busy_timeout = ${busyTimeoutMs}`;
+  const tryBegin = (): boolean => {
+    db.exec('PRAGMA busy_timeout = 0');
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    } finally {
+      db.exec(restore);
+    }
+  };
+  const waitForLock = async (): Promise<void> => {
+    const backoff = new LockBackoff();
+    for (;;) {
+      const { delayMs, lockedMs } = backoff.refused();
+      if (lockedMs >= busyTimeoutMs)
+        throw new SwitchyardError(
+          'UNAVAILABLE',
+          `${file} has been locked by another process for ${lockedMs} ms`,
+          { details: { file } },
+        );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (tryBegin()) return;
+    }
+  };
+  return () => (tryBegin() ? undefined : waitForLock());
 }
