@@ -13,7 +13,7 @@ import {
   type TransactionalStore,
 } from '../types.js';
 import { assertOutgoing, bufferOf } from '../outgoing.js';
-import { busyTimeoutMs, isBusy, LockBackoff } from '../../internal/sqlite-lock.js';
+import { busyTimeoutMs, whenUnlocked } from '../../internal/sqlite-lock.js';
 import { sqliteSynchronous, walFlusherFor, type Durability } from '../../internal/wal-sync.js';
 import { migrate } from './schema.js';
 import { sqliteInbox, sqliteOperations } from './tables.js';
@@ -90,7 +90,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const commits = commitsOf(options.file);
   const insert = db.prepare(`INSERT INTO sy_outbox (channel, partition, message_id, headers, body, created_at)
     VALUES (?, ?, ?, ?, ?, ?)`);
-  const begin = beginImmediately(db, options.file);
+  // A service, its canary and its relay share the file: while one commits, the others wait on a timer,
+  // not in SQLite's busy handler, which would stop the whole process (see internal/sqlite-lock.ts).
+  const unlocked = <T>(write: () => T) => whenUnlocked(db, write, options.file);
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
@@ -122,7 +124,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   async function transaction<T>(fn: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
     return enqueue(async () => {
       let wrote = false;
-      await begin();
+      await unlocked(() => db.exec('BEGIN IMMEDIATE'));
       try {
         const result = await fn({
           db,
@@ -144,7 +146,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   const inbox = sqliteInbox();
-  const operations = sqliteOperations(db, enqueue);
+  const operations = sqliteOperations(db, {
+    read: enqueue,
+    write: (statement) => enqueue(() => unlocked(statement)),
+  });
 
   async function backlog(): Promise<Backlog> {
     return enqueue(() => {
@@ -163,13 +168,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   async function cleanup(): Promise<CleanupResult> {
-    return enqueue(() => {
+    return enqueue(async () => {
       const now = Date.now();
-      const run = (sql: string, before: number) => db.prepare(sql).run(before).changes;
+      const run = (sql: string, before: number) => unlocked(() => db.prepare(sql).run(before).changes);
       return {
-        outbox: run(`DELETE FROM sy_outbox WHERE published_at < ?`, now - retention.publishedMs),
-        inbox: run(`DELETE FROM sy_inbox WHERE processed_at < ?`, now - retention.processedMs),
-        operations: run(
+        outbox: await run(`DELETE FROM sy_outbox WHERE published_at < ?`, now - retention.publishedMs),
+        inbox: await run(`DELETE FROM sy_inbox WHERE processed_at < ?`, now - retention.processedMs),
+        operations: await run(
           `DELETE FROM sy_operations WHERE status <> 'PENDING' AND updated_at < ?`,
           now - retention.operationsMs,
         ),
@@ -201,43 +206,4 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       db.close();
     },
   };
-}
-
-/**
- * `BEGIN IMMEDIATE` that waits for another process's write lock on a timer rather than in SQLite's
- * busy handler (see internal/sqlite-lock.ts): a service, its canary and its relay share the file, and
- * while one commits the others would stop serving. The busy timeout is lifted for this one statement
- * only; the statements of the transaction hold the lock, and code of the user's own on `db` keeps the
- * usual wait. Resolves at once when the lock is free (the common case), without a timer.
- */
-function beginImmediately(db: Database.Database, file: string): () => Promise<void> | void {
-  // Executed each time, not prepared once: a PRAGMA takes effect when it is prepared, not when run.
-  const restore = `PRAGMA busy_timeout = ${busyTimeoutMs}`;
-  const tryBegin = (): boolean => {
-    db.exec('PRAGMA busy_timeout = 0');
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      return true;
-    } catch (error) {
-      if (isBusy(error)) return false;
-      throw error;
-    } finally {
-      db.exec(restore);
-    }
-  };
-  const waitForLock = async (): Promise<void> => {
-    const backoff = new LockBackoff();
-    for (;;) {
-      const { delayMs, lockedMs } = backoff.refused();
-      if (lockedMs >= busyTimeoutMs)
-        throw new SwitchyardError(
-          'UNAVAILABLE',
-          `${file} has been locked by another process for ${lockedMs} ms`,
-          { details: { file } },
-        );
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      if (tryBegin()) return;
-    }
-  };
-  return () => (tryBegin() ? undefined : waitForLock());
 }

@@ -57,9 +57,10 @@ function recordOf(row: OperationRow): OperationRecord {
   };
 }
 
+/** `read` runs a query between the store's transactions; `write`, one statement that needs the lock. */
 export function sqliteOperations(
   db: Database,
-  exclusive: <T>(fn: () => T) => Promise<T>,
+  run: { read: <T>(query: () => T) => Promise<T>; write: <T>(statement: () => T) => Promise<T> },
 ): OperationsTable<HasDb> {
   return {
     async insert(tx, r) {
@@ -89,13 +90,13 @@ export function sqliteOperations(
       return changed.changes === 1;
     },
     get: (id) =>
-      exclusive(() => {
+      run.read(() => {
         const row = db.prepare(`SELECT * FROM sy_operations WHERE id = ?`).get(id) as
           OperationRow | undefined;
         return row && recordOf(row);
       }),
     expire: (now) =>
-      exclusive(() => {
+      run.write(() => {
         const rows = db
           .prepare(
             `UPDATE sy_operations SET status = 'EXPIRED', error = ?, updated_at = ?
