@@ -3,6 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { isContract, validator, type AnyContract } from '../../contract/index.js';
+import { importTypeScript } from '../../internal/import-typescript.js';
 import type { GatewayConfig, ModuleImporter, ServedContract } from '../types.js';
 import { isVersionAdapter, type VersionAdapter } from '../versions/adapter.js';
 import { configError, GatewayConfigError, type Locate } from './errors.js';
@@ -31,21 +32,14 @@ let evaluation = 0;
 
 /**
  * Imports a module afresh, so a reload sees the file as it is now: JavaScript with a query string
- * (a new module record), TypeScript through tsx's `tsImport` (its loader would serve the first
- * compilation of a path again).
+ * (a new module record), TypeScript bundled again (with the files it imports) and evaluated anew.
  */
 export const freshImport: ModuleImporter = async (path) => {
   if (!existsSync(path)) throw new Error(`${path}: no such file`);
   const url = pathToFileURL(path).href;
   if (!/\.[cm]?tsx?$/.test(path))
     return (await import(`${url}?v=${++evaluation}`)) as Record<string, unknown>;
-  let tsx: typeof import('tsx/esm/api');
-  try {
-    tsx = await import('tsx/esm/api');
-  } catch {
-    throw new Error('a TypeScript configuration needs tsx installed (or write it in JavaScript or YAML)');
-  }
-  return (await tsx.tsImport(url, import.meta.url)) as Record<string, unknown>;
+  return importTypeScript(path, { fresh: true });
 };
 
 export async function loadGatewayConfig(options: LoadOptions): Promise<LoadedConfig> {
