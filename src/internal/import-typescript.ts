@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,9 +25,10 @@ import type { Loader, Plugin } from 'esbuild';
  *
  * Only the package's own files are bundled; packages, and files outside the package (imported by
  * path), stay imports. The bundle sits inside the package, so those resolve as the module's would
- * (`node_modules`, the package's own name); `import.meta.url`, `filename` and `dirname` are those of each original
- * file. Each import bundles afresh, so a module changed since is read anew; with `fresh`, an unchanged
- * one is evaluated anew too (the gateway's reload), otherwise Node's module cache serves it.
+ * (`node_modules`, the package's own name); `import.meta.url`, `filename` and `dirname` are those of
+ * each original file. Each import bundles afresh, so a module changed since is read anew; with
+ * `fresh`, an unchanged one is evaluated anew too (the gateway's reload), otherwise Node's module
+ * cache serves it.
  */
 export async function importTypeScript(
   file: string,
@@ -52,11 +62,13 @@ export async function importTypeScript(
   } finally {
     if (--building === 0) await esbuild.stop();
   }
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   const dir = join(root, '.switchyard', 'build');
-  const name = basename(file, extname(file));
-  const out = join(dir, `${name}.${hash}.mjs`);
-  if (!existsSync(out)) {
+  // Named by the module's path (many services are a `service.ts`) and by what the bundle holds.
+  const name = `${basename(file, extname(file))}-${digest(file).slice(0, 8)}`;
+  const out = join(dir, `${name}.${digest(code).slice(0, 16)}.mjs`);
+  // Touched when used again, so that pruning goes by the last use.
+  if (existsSync(out)) utimesSync(out, new Date(), new Date());
+  else {
     mkdirSync(dir, { recursive: true });
     // Written aside and renamed: replicas started together bundle the same module at once.
     const partial = `${out}.${process.pid}.partial`;
@@ -66,6 +78,10 @@ export async function importTypeScript(
   }
   const url = pathToFileURL(out).href;
   return (await import(options.fresh ? `${url}?v=${++evaluation}` : url)) as Record<string, unknown>;
+}
+
+function digest(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Bundles in progress in this process: esbuild's process is stopped once none is. */
@@ -82,7 +98,7 @@ function packageRoot(file: string): string {
   }
 }
 
-/** Earlier bundles of the same module, once nobody can be about to import them (an hour old). */
+/** Earlier bundles of the same module, once nobody can be about to import them (unused for an hour). */
 function pruneOlder(dir: string, name: string, keep: string): void {
   const hourAgo = Date.now() - 3_600_000;
   for (const entry of readdirSync(dir)) {
